@@ -1,0 +1,45 @@
+# Two entry points for a fresh machine: `make run` (the product, local mode) and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(shell cat requirements-dev.lock requirements-tools.lock pyproject.toml | sha256sum | cut -c1-12)
+export UV_LINK_MODE := copy
+export UV_NO_PROGRESS := 1
+
+.PHONY: install run test check fmt lint types pytest lock clean
+
+install: $(STAMP)
+
+$(STAMP):
+	@echo "==> installing Python dependencies into $(VENV) (locked, hashed)"
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@$(VENV)/bin/pip install -q --disable-pip-version-check --require-hashes -r requirements-tools.lock
+	@$(VENV)/bin/uv pip sync -q --python $(PY) --require-hashes requirements-dev.lock
+	@$(VENV)/bin/uv pip install -q --python $(PY) --no-deps -e .
+	@rm -f $(VENV)/.installed-* && touch $@
+
+run: install
+	$(VENV)/bin/rag demo
+
+check: install
+	@echo "==> ruff format --check" && $(VENV)/bin/ruff format --check service handlers tests
+	@echo "==> ruff check" && $(VENV)/bin/ruff check service handlers tests
+	@echo "==> mypy --strict service handlers" && $(VENV)/bin/mypy
+
+fmt: install
+	$(VENV)/bin/ruff format service handlers tests
+	$(VENV)/bin/ruff check --fix service handlers tests
+
+pytest: install
+	$(VENV)/bin/pytest -q --durations=15 $(PYTEST_ARGS)
+
+test: check pytest
+
+lock:
+	uv pip compile -q --generate-hashes --python-version 3.11 --python-platform x86_64-manylinux_2_28 pyproject.toml -o requirements.lock
+	uv pip compile -q --generate-hashes --python-version 3.11 --python-platform x86_64-manylinux_2_28 pyproject.toml --extra dev -o requirements-dev.lock
+	uv pip compile -q --generate-hashes requirements-tools.in -o requirements-tools.lock
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -1,0 +1,298 @@
+"""The ``rag`` command line: ingest, ask, manage documents, and a demo prompt."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from collections.abc import Iterator
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from service.config import Settings
+from service.errors import RagError
+from service.models import ChatTurn, Document, DocumentStatus, SourcesEvent, TokenEvent
+from service.ports import Principal
+from service.wiring import Services, build_services
+
+app = typer.Typer(
+    help="Chat with your documents: offline on this machine, or on AWS.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+docs_app = typer.Typer(help="List, inspect, delete and re-index documents.", no_args_is_help=True)
+app.add_typer(docs_app, name="docs")
+out = Console()
+err = Console(stderr=True)
+
+_state: dict[str, Path | None] = {"data_dir": None}
+UserOpt = Annotated[
+    str | None, typer.Option("--user", "-u", help="Act as this user (default: local)")
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON")]
+SKIP_SUFFIXES = {".py", ".pyc"}
+
+
+@app.callback()
+def main(
+    data_dir: Annotated[Path | None, typer.Option(help="Data directory (env RAG_DATA_DIR)")] = None,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
+) -> None:
+    """Global options."""
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    _state["data_dir"] = data_dir
+
+
+@lru_cache(maxsize=1)
+def services() -> Services:
+    """The services for this invocation."""
+    settings = Settings() if _state["data_dir"] is None else Settings(data_dir=_state["data_dir"])
+    return build_services(settings)
+
+
+def user_of(user: str | None) -> Principal:
+    """The acting principal (the CLI runs with the owner's full rights)."""
+    settings = services().settings
+    name = user or settings.default_user
+    return Principal(user_id=name, is_admin=name in settings.admins)
+
+
+def fail(exc: RagError) -> typer.Exit:
+    """Print a service error and exit non-zero."""
+    err.print(f"[red]error:[/red] {exc.message}")
+    return typer.Exit(code=2)
+
+
+def collect_files(paths: list[Path]) -> list[Path]:
+    """Files named, and files inside folders named (hidden ones skipped), sorted."""
+    found: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found += sorted(
+                p
+                for p in path.rglob("*")
+                if p.is_file() and not _hidden(p, path) and p.suffix.lower() not in SKIP_SUFFIXES
+            )
+        elif path.is_file():
+            found.append(path)
+        else:
+            raise typer.BadParameter(f"{path} does not exist")
+    return found
+
+
+def _hidden(path: Path, root: Path) -> bool:
+    return any(part.startswith(".") for part in path.relative_to(root).parts)
+
+
+def run_jobs(svc: Services, docs: list[Document]) -> list[Document]:
+    """Process queued jobs with a progress bar; returns the documents' final records."""
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+    ) as progress:
+        task = progress.add_task("indexing", total=len(docs))
+        ids = {d.doc_id for d in docs}
+        svc.worker._on_done = lambda job, _o: progress.advance(task) if job.doc_id in ids else None
+        svc.worker.drain()
+    return [svc.registry.get(d.doc_id) or d for d in docs]
+
+
+@app.command()
+def ingest(
+    paths: Annotated[list[Path], typer.Argument(help="Files or folders")],
+    user: UserOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Add documents and index them before returning."""
+    svc, who = services(), user_of(None if user is None else user)
+    files = collect_files(paths)
+    if not files:
+        raise typer.BadParameter("no files found")
+    queued = []
+    for path in files:
+        try:
+            queued.append(svc.documents.add(who.user_id, path.name, path.read_bytes()))
+        except RagError as exc:
+            err.print(f"[yellow]skipped[/yellow] {path}: {exc.message}")
+    final = run_jobs(svc, queued)
+    print_documents(final, json_out)
+    if any(d.status is DocumentStatus.FAILED for d in final):
+        raise typer.Exit(code=1)
+
+
+@app.command()
+def ask(
+    question: str,
+    user: UserOpt = None,
+    json_out: JsonOpt = False,
+    doc: Annotated[list[str] | None, typer.Option("--doc", help="Only these doc ids")] = None,
+) -> None:
+    """Ask a question; the answer streams with numbered citations."""
+    svc, who = services(), user_of(user)
+    try:
+        svc.chat.validate(question)
+    except RagError as exc:
+        raise fail(exc) from exc
+    answer, sources = stream_answer(svc, who, question, [], doc, echo=not json_out)
+    if json_out:
+        print(json.dumps({"answer": answer, "sources": sources}, ensure_ascii=False))
+
+
+def stream_answer(
+    svc: Services,
+    who: Principal,
+    question: str,
+    history: list[ChatTurn],
+    doc_ids: list[str] | None,
+    *,
+    echo: bool,
+) -> tuple[str, list[dict[str, object]]]:
+    """Run one question, echoing tokens as they come; returns the text and sources."""
+    parts: list[str] = []
+    sources: list[dict[str, object]] = []
+    for event in svc.chat.ask(who.user_id, question, history=history, doc_ids=doc_ids):
+        if isinstance(event, TokenEvent):
+            parts.append(event.text)
+            if echo:
+                sys.stdout.write(event.text)
+                sys.stdout.flush()
+        elif isinstance(event, SourcesEvent):
+            sources = [s.model_dump() for s in event.sources]
+        elif event.type == "error":
+            err.print(f"[red]error:[/red] {event.message}")
+            raise typer.Exit(code=2)
+    if echo:
+        sys.stdout.write("\n")
+        for s in sources:
+            page = f", page {s['page']}" if s["page"] is not None else ""
+            out.print(f"  [{s['n']}] {s['filename']}{page}", highlight=False)
+    return "".join(parts), sources
+
+
+def _lines() -> Iterator[str]:
+    while True:
+        try:
+            line = input("\nask> ")
+        except EOFError:
+            return
+        if line.strip().lower() in {"quit", "exit", ":q"}:
+            return
+        yield line
+
+
+@app.command()
+def chat(user: UserOpt = None) -> None:
+    """An interactive prompt with follow-ups (empty line or Ctrl-D to quit)."""
+    svc, who = services(), user_of(user)
+    history: list[ChatTurn] = []
+    out.print("Ask about your documents; follow-ups use the previous turns. Ctrl-D quits.")
+    for question in _lines():
+        if not question.strip():
+            continue
+        answer, _ = stream_answer(svc, who, question, history, None, echo=True)
+        history += [
+            ChatTurn(role="user", content=question),
+            ChatTurn(role="assistant", content=answer),
+        ]
+
+
+@app.command()
+def demo(
+    samples: Annotated[Path, typer.Option(help="Sample documents folder")] = Path("samples"),
+    user: Annotated[str, typer.Option("--user", "-u")] = "demo",
+) -> None:
+    """Ingest the sample documents for the demo user (first run only), then open the prompt."""
+    svc, who = services(), Principal(user_id=user)
+    if not svc.documents.list(who, limit=1).items:
+        files = collect_files([samples])
+        err.print(f"Indexing {len(files)} sample documents for user {user!r} (first start only)…")
+        print_documents(
+            run_jobs(svc, [svc.documents.add(user, p.name, p.read_bytes()) for p in files]), False
+        )
+    chat(user=user)
+
+
+def print_documents(docs: list[Document], json_out: bool) -> None:
+    """A table (or JSON lines) of documents."""
+    if json_out:
+        print(json.dumps([d.model_dump(mode="json") for d in docs], ensure_ascii=False))
+        return
+    table = Table("doc_id", "filename", "status", "chunks", "pages", "version", "error")
+    for d in docs:
+        table.add_row(
+            d.doc_id,
+            d.filename,
+            d.status.value,
+            str(d.chunks),
+            "" if d.pages is None else str(d.pages),
+            str(d.version),
+            d.error or "",
+        )
+    out.print(table)
+
+
+@docs_app.command("list")
+def docs_list(
+    user: UserOpt = None,
+    all_users: Annotated[bool, typer.Option("--all")] = False,
+    json_out: JsonOpt = False,
+) -> None:
+    """List documents (admins: --all for everyone's)."""
+    svc, who = services(), user_of(user)
+    items: list[Document] = []
+    cursor = None
+    while True:
+        page = svc.documents.list(who, all_users=all_users, cursor=cursor, limit=200)
+        items += page.items
+        if not (cursor := page.next_cursor):
+            break
+    print_documents(items, json_out)
+
+
+@docs_app.command("show")
+def docs_show(doc_id: str, user: UserOpt = None, json_out: JsonOpt = False) -> None:
+    """Show one document."""
+    svc, who = services(), user_of(user)
+    try:
+        print_documents([svc.documents.get(who, doc_id)], json_out)
+    except RagError as exc:
+        raise fail(exc) from exc
+
+
+@docs_app.command("delete")
+def docs_delete(doc_id: str, user: UserOpt = None) -> None:
+    """Delete a document: its vectors, its file and its record."""
+    svc, who = services(), user_of(user)
+    try:
+        svc.documents.delete(who, doc_id)
+    except RagError as exc:
+        raise fail(exc) from exc
+    err.print(f"deleted {doc_id}")
+
+
+@docs_app.command("reindex")
+def docs_reindex(doc_id: str, user: UserOpt = None, json_out: JsonOpt = False) -> None:
+    """Re-index a document (new version) and wait for it."""
+    svc, who = services(), user_of(user)
+    try:
+        doc = svc.documents.reindex(who, doc_id)
+    except RagError as exc:
+        raise fail(exc) from exc
+    print_documents(run_jobs(svc, [doc]), json_out)
+
+
+if __name__ == "__main__":
+    app()

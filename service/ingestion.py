@@ -1,0 +1,156 @@
+"""Ingestion of one job: load bytes, detect type, parse with pages, chunk, embed in batches,
+replace the document's rows in one commit, mark INDEXED and notify the owner."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from llama_index.core.base.embeddings.base import BaseEmbedding
+from llama_index.core.ingestion import IngestionPipeline
+
+from service.chunking import ChunkNumberer, page_documents, sentence_splitter
+from service.errors import Conflict, RagError, TooLarge, Unavailable
+from service.models import Document, DocumentEvent, DocumentStatus, IngestJob
+from service.parsing import detect_type, parse
+from service.ports import BlobStore, Notifier, Registry
+from service.vectors import ChunkStore
+
+log = logging.getLogger(__name__)
+
+_RUNNABLE = (DocumentStatus.QUEUED, DocumentStatus.PROCESSING)
+
+
+class Outcome(StrEnum):
+    """What processing a job did."""
+
+    INDEXED = "indexed"
+    FAILED = "failed"
+    SKIPPED = "skipped"  # stale, duplicate or for a deleted document
+
+
+@dataclass(frozen=True)
+class IngestLimits:
+    """Limits checked before and during parsing."""
+
+    max_bytes: int
+    max_pages: int
+    chunk_size: int
+    chunk_overlap: int
+
+
+class Ingestor:
+    """Processes ingestion jobs. Idempotent: a repeated or stale job changes nothing."""
+
+    def __init__(
+        self,
+        *,
+        registry: Registry,
+        blobs: BlobStore,
+        store: ChunkStore,
+        embed_model: BaseEmbedding,
+        notifier: Notifier,
+        limits: IngestLimits,
+    ) -> None:
+        self._registry = registry
+        self._blobs = blobs
+        self._store = store
+        self._embed = embed_model
+        self._notifier = notifier
+        self._limits = limits
+
+    def process(self, job: IngestJob, *, final_attempt: bool = False) -> Outcome:
+        """Run one job. Document errors end FAILED; transient errors raise ``Unavailable`` (or
+        anything unexpected) so the queue retries, except on the ``final_attempt``."""
+        doc = self._registry.get(job.doc_id)
+        if doc is None or doc.version != job.version or doc.status not in _RUNNABLE:
+            log.info("skipping job", extra={"doc_id": job.doc_id, "version": job.version})
+            return Outcome.SKIPPED
+        try:
+            doc = self._transition(doc, DocumentStatus.PROCESSING, _RUNNABLE)
+        except Conflict:
+            return Outcome.SKIPPED
+        try:
+            chunks, pages = self._index(doc)
+        except RagError as exc:
+            if isinstance(exc, Unavailable) and not final_attempt:
+                raise
+            return self._fail(doc, exc.message)
+        except Exception as exc:  # job boundary: one bad document never takes the worker down
+            if not final_attempt:
+                raise
+            log.exception("ingestion failed", extra={"doc_id": doc.doc_id})
+            return self._fail(doc, f"processing failed repeatedly ({type(exc).__name__})")
+        try:
+            self._transition(
+                doc,
+                DocumentStatus.INDEXED,
+                (DocumentStatus.PROCESSING,),
+                chunks=chunks,
+                pages=pages,
+                error=None,
+            )
+        except (Conflict, RagError):
+            self._drop_rows_if_gone(doc)
+            return Outcome.SKIPPED
+        return Outcome.INDEXED
+
+    def fail(self, job: IngestJob, reason: str) -> None:
+        """Mark a job's document FAILED (a dead-lettered job); stale jobs are ignored."""
+        doc = self._registry.get(job.doc_id)
+        if doc is None or doc.version != job.version or doc.status not in _RUNNABLE:
+            return
+        self._fail(doc, reason)
+
+    def _index(self, doc: Document) -> tuple[int, int | None]:
+        data = self._blobs.read(doc.blob_key, max_bytes=self._limits.max_bytes)
+        if len(data) > self._limits.max_bytes:
+            raise TooLarge(f"file is larger than the limit of {self._limits.max_bytes} bytes")
+        doc_type = detect_type(data, doc.filename)
+        pages = parse(data, doc_type, max_pages=self._limits.max_pages)
+        pipeline = IngestionPipeline(
+            transformations=[
+                sentence_splitter(self._limits.chunk_size, self._limits.chunk_overlap),
+                ChunkNumberer(),
+                self._embed,
+            ],
+        )
+        nodes = pipeline.run(documents=page_documents(doc, pages), num_workers=None)
+        self._store.replace_document(doc.doc_id, nodes)
+        page_count = len(pages) if doc_type.value == "application/pdf" else None
+        return len(nodes), page_count
+
+    def _fail(self, doc: Document, reason: str) -> Outcome:
+        try:
+            self._store.delete(doc.doc_id)
+            self._transition(doc, DocumentStatus.FAILED, _RUNNABLE, error=reason, chunks=0)
+        except Conflict:
+            return Outcome.SKIPPED
+        return Outcome.FAILED
+
+    def _drop_rows_if_gone(self, doc: Document) -> None:
+        current = self._registry.get(doc.doc_id)
+        if current is None or current.status is DocumentStatus.DELETING:
+            self._store.delete(doc.doc_id)
+
+    def _transition(
+        self,
+        doc: Document,
+        status: DocumentStatus,
+        expect: tuple[DocumentStatus, ...],
+        **changes: Any,
+    ) -> Document:
+        updated = self._registry.transition(
+            doc.doc_id, expect_status=expect, expect_version=doc.version, status=status, **changes
+        )
+        self._notifier.publish(
+            updated.owner,
+            DocumentEvent(doc_id=updated.doc_id, status=updated.status, error=updated.error),
+        )
+        return updated
+
+
+ProgressCallback = Callable[[IngestJob, Outcome], None]

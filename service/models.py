@@ -1,0 +1,211 @@
+"""Every shape that crosses a boundary: registry records, jobs, REST bodies and WebSocket
+events. The REST API's OpenAPI schema and the web app's types are generated from these."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from service.errors import ErrorCode
+
+
+class DocumentStatus(StrEnum):
+    """Lifecycle of a document: UPLOADING -> QUEUED -> PROCESSING -> INDEXED | FAILED."""
+
+    UPLOADING = "UPLOADING"
+    QUEUED = "QUEUED"
+    PROCESSING = "PROCESSING"
+    INDEXED = "INDEXED"
+    FAILED = "FAILED"
+    DELETING = "DELETING"
+
+
+class Document(BaseModel):
+    """One registry record."""
+
+    model_config = ConfigDict(frozen=True)
+
+    doc_id: str
+    owner: str
+    filename: str
+    content_type: str | None = None
+    size: int | None = None
+    sha256: str | None = None
+    blob_key: str
+    status: DocumentStatus
+    error: str | None = None
+    chunks: int = 0
+    pages: int | None = None
+    created_at: datetime
+    updated_at: datetime
+    version: int = 1
+
+
+class IngestJob(BaseModel):
+    """The one ingestion message shape, locally and on SQS."""
+
+    model_config = ConfigDict(frozen=True)
+
+    doc_id: str
+    version: int
+
+
+class DocumentPage(BaseModel):
+    """A page of a document listing."""
+
+    items: list[Document]
+    next_cursor: str | None = None
+
+
+class UploadTarget(BaseModel):
+    """Exactly what the client sends to upload the bytes (and nothing else)."""
+
+    url: str
+    method: Literal["PUT", "POST"]
+    headers: dict[str, str] = Field(default_factory=dict)
+    fields: dict[str, str] = Field(default_factory=dict)
+
+
+class CreateDocumentRequest(BaseModel):
+    """Body of ``POST /documents``."""
+
+    filename: str = Field(min_length=1, max_length=4096)
+    size: int | None = Field(default=None, ge=0)
+    content_type: str | None = Field(default=None, max_length=255)
+
+
+class CreateDocumentResponse(BaseModel):
+    """Response of ``POST /documents``."""
+
+    document: Document
+    upload: UploadTarget
+
+
+class Me(BaseModel):
+    """Response of ``GET /me``."""
+
+    user_id: str
+    is_admin: bool
+
+
+class ErrorDetail(BaseModel):
+    """The error object."""
+
+    code: ErrorCode
+    message: str
+
+
+class ErrorBody(BaseModel):
+    """Every error response body: ``{"error": {"code", "message"}}``."""
+
+    error: ErrorDetail
+
+
+# --- chat -----------------------------------------------------------------------------------
+
+
+class ChatTurn(BaseModel):
+    """One earlier turn of the conversation."""
+
+    role: Literal["user", "assistant"]
+    content: str = Field(max_length=20_000)
+
+
+class Source(BaseModel):
+    """One numbered citation."""
+
+    n: int
+    doc_id: str
+    filename: str
+    page: int | None
+    snippet: str
+    score: float
+
+
+# client -> server
+
+
+class AskAction(BaseModel):
+    """Ask a question; the answer streams back as events carrying ``request_id``."""
+
+    action: Literal["ask"]
+    request_id: str = Field(min_length=1, max_length=128)
+    question: str
+    history: list[ChatTurn] = Field(default_factory=list, max_length=50)
+    doc_ids: list[str] | None = Field(default=None, max_length=100)
+
+
+class CancelAction(BaseModel):
+    """Stop a running answer."""
+
+    action: Literal["cancel"]
+    request_id: str = Field(min_length=1, max_length=128)
+
+
+class PingAction(BaseModel):
+    """Keep-alive."""
+
+    action: Literal["ping"]
+
+
+ClientMessage = Annotated[AskAction | CancelAction | PingAction, Field(discriminator="action")]
+
+
+# server -> client
+
+
+class TokenEvent(BaseModel):
+    """A batch of answer text."""
+
+    type: Literal["token"] = "token"
+    request_id: str
+    text: str
+
+
+class SourcesEvent(BaseModel):
+    """The numbered citations of an answer, sent once after its text."""
+
+    type: Literal["sources"] = "sources"
+    request_id: str
+    sources: list[Source]
+
+
+class DoneEvent(BaseModel):
+    """The answer is complete."""
+
+    type: Literal["done"] = "done"
+    request_id: str
+
+
+class ErrorEvent(BaseModel):
+    """A request failed; ``request_id`` is null when the message could not be parsed."""
+
+    type: Literal["error"] = "error"
+    request_id: str | None = None
+    code: ErrorCode
+    message: str
+
+
+class DocumentEvent(BaseModel):
+    """A document's status changed."""
+
+    type: Literal["document"] = "document"
+    doc_id: str
+    status: DocumentStatus
+    error: str | None = None
+
+
+class PongEvent(BaseModel):
+    """Reply to ping."""
+
+    type: Literal["pong"] = "pong"
+
+
+ChatEvent = TokenEvent | SourcesEvent | DoneEvent | ErrorEvent
+ServerEvent = Annotated[
+    TokenEvent | SourcesEvent | DoneEvent | ErrorEvent | DocumentEvent | PongEvent,
+    Field(discriminator="type"),
+]

@@ -1,0 +1,124 @@
+"""The ports of the service: small protocols, each with a local and an AWS adapter."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Protocol
+
+from service.models import Document, DocumentEvent, DocumentPage, DocumentStatus, IngestJob
+
+
+@dataclass(frozen=True)
+class StoredBlob:
+    """What a blob store reports after writing an object."""
+
+    size: int
+    sha256: str
+
+
+class BlobStore(Protocol):
+    """Document bytes, keyed by server-built keys (``documents/{owner}/{doc_id}``)."""
+
+    def put(self, key: str, chunks: Iterable[bytes], *, max_bytes: int) -> StoredBlob:
+        """Store the streamed bytes; raise ``TooLarge`` (storing nothing) past ``max_bytes``."""
+        ...
+
+    def read(self, key: str, *, max_bytes: int) -> bytes:
+        """Return the bytes; ``NotFound`` if absent, ``TooLarge`` past ``max_bytes``."""
+        ...
+
+    def delete(self, key: str) -> None:
+        """Remove the object; absent is not an error."""
+        ...
+
+    def exists(self, key: str) -> bool:
+        """Whether the object exists."""
+        ...
+
+
+class Registry(Protocol):
+    """The document registry: one record per document, conditional writes only."""
+
+    def create(self, doc: Document) -> None:
+        """Insert a new record; ``Conflict`` if the id exists."""
+        ...
+
+    def get(self, doc_id: str) -> Document | None:
+        """The record, or None."""
+        ...
+
+    def list(self, owner: str | None, *, cursor: str | None, limit: int) -> DocumentPage:
+        """Newest first; ``owner=None`` lists every owner's (admin scope)."""
+        ...
+
+    def transition(
+        self,
+        doc_id: str,
+        *,
+        expect_status: Iterable[DocumentStatus],
+        expect_version: int,
+        status: DocumentStatus,
+        bump_version: bool = False,
+        **changes: object,
+    ) -> Document:
+        """Move to ``status`` if the record is in ``expect_status`` at ``expect_version``;
+        otherwise raise ``Conflict`` (or ``NotFound``). Returns the new record."""
+        ...
+
+    def delete(self, doc_id: str) -> None:
+        """Remove the record; absent is not an error."""
+        ...
+
+
+@dataclass(frozen=True)
+class ReceivedJob:
+    """A job handed out by a queue, invisible to others until acked or its timeout passes."""
+
+    job: IngestJob
+    receipt: str
+    receive_count: int
+
+
+class JobQueue(Protocol):
+    """Ingestion jobs ``{doc_id, version}`` with at-least-once delivery."""
+
+    def send(self, job: IngestJob) -> None:
+        """Enqueue a job."""
+        ...
+
+    def receive(self, max_messages: int = 1) -> list[ReceivedJob]:
+        """Take up to ``max_messages`` visible jobs."""
+        ...
+
+    def ack(self, receipt: str) -> None:
+        """The job is done: delete it."""
+        ...
+
+    def release(self, receipt: str, *, delay_s: float = 0.0) -> None:
+        """Give the job back for another attempt after ``delay_s``."""
+        ...
+
+
+class Notifier(Protocol):
+    """Pushes document status events to the owner's open connections."""
+
+    def publish(self, owner: str, event: DocumentEvent) -> None:
+        """Deliver ``event`` to every open connection of ``owner``; never raises for a gone one."""
+        ...
+
+
+@dataclass(frozen=True)
+class Principal:
+    """A verified caller."""
+
+    user_id: str
+    is_admin: bool = False
+
+
+class Identity(Protocol):
+    """Turns a bearer token into a principal."""
+
+    def verify(self, token: str) -> Principal:
+        """Return the caller, or raise ``Unauthorized``."""
+        ...

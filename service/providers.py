@@ -1,0 +1,61 @@
+"""Model providers chosen by settings, so callers never name one."""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import Any
+
+from llama_index.core.base.embeddings.base import BaseEmbedding
+
+from service.answer import Answerer, ExtractiveAnswerer
+from service.config import EmbedProvider, LlmProvider, Settings
+from service.embeddings import MINILM_MODEL_ID, MiniLMEmbedding
+from service.errors import Unavailable
+
+
+def build_embedding(settings: Settings) -> tuple[BaseEmbedding, str, int]:
+    """The embedding model, the id recorded in the vector table, and its dimension."""
+    if settings.embed_provider is EmbedProvider.MINILM:
+        model = MiniLMEmbedding(embed_batch_size=settings.embed_batch_size)
+        return model, MINILM_MODEL_ID, model.dimension
+    raise Unavailable(
+        f"embedding provider {settings.embed_provider.value!r} needs the AWS extras "
+        "(not part of this build yet)"
+    )
+
+
+def build_answerer(settings: Settings, embed_model: BaseEmbedding) -> Answerer:
+    """The answer generator."""
+    if settings.llm_provider is LlmProvider.EXTRACTIVE:
+        if isinstance(embed_model, MiniLMEmbedding):
+            return ExtractiveAnswerer(embed_model.embed)
+        import numpy as np
+
+        def embed(texts: list[str]) -> Any:
+            return np.asarray(embed_model.get_text_embedding_batch(texts), dtype=np.float32)
+
+        return ExtractiveAnswerer(embed)
+    from service.llm_answer import LlmAnswerer
+
+    return LlmAnswerer(build_llm(settings), history_turns=settings.max_history_turns)
+
+
+def build_llm(settings: Settings) -> Any:
+    """A LlamaIndex LLM with an explicit output token budget."""
+    if settings.llm_provider is LlmProvider.OLLAMA:
+        try:
+            ollama = import_module("llama_index.llms.ollama")
+        except ImportError as exc:
+            raise Unavailable(
+                "RAG_LLM_PROVIDER=ollama needs `pip install llama-index-llms-ollama` and a running "
+                "Ollama server"
+            ) from exc
+        return ollama.Ollama(
+            model=settings.llm_model,
+            base_url=settings.ollama_url,
+            request_timeout=120.0,
+            additional_kwargs={"num_predict": settings.llm_max_tokens},
+        )
+    raise Unavailable(
+        f"LLM provider {settings.llm_provider.value!r} is not available in this build"
+    )

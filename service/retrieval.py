@@ -1,0 +1,100 @@
+"""Hybrid retrieval: exact vector search and BM25 full-text search over one owner's chunks,
+fused by weighted reciprocal rank. A retriever without an owner refuses to exist."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from enum import StrEnum
+
+from llama_index.core.base.base_retriever import BaseRetriever
+from llama_index.core.base.embeddings.base import BaseEmbedding
+from llama_index.core.schema import NodeWithScore, QueryBundle
+
+from service.errors import BadRequest
+from service.vectors import ChunkStore, Hit, hit_to_node
+
+
+class RetrievalMode(StrEnum):
+    """Which retrievers run."""
+
+    VECTOR = "vector"
+    TEXT = "text"
+    HYBRID = "hybrid"
+
+
+@dataclass(frozen=True)
+class FusionWeights:
+    """Weighted reciprocal-rank fusion: score = sum of weight / (rrf_k + rank)."""
+
+    vector: float = 1.0
+    text: float = 0.25
+    rrf_k: int = 60
+
+
+def fuse(
+    vector_hits: Sequence[Hit], text_hits: Sequence[Hit], weights: FusionWeights, k: int
+) -> list[Hit]:
+    """Fuse two ranked lists by weighted reciprocal rank; ties keep vector order."""
+    scores: dict[str, float] = {}
+    best: dict[str, Hit] = {}
+    for hits, weight in ((vector_hits, weights.vector), (text_hits, weights.text)):
+        for rank, hit in enumerate(hits, start=1):
+            scores[hit.id] = scores.get(hit.id, 0.0) + weight / (weights.rrf_k + rank)
+            best.setdefault(hit.id, hit)
+    ranked = sorted(scores, key=lambda i: -scores[i])[:k]
+    return [replace(best[i], score=scores[i]) for i in ranked]
+
+
+class HybridRetriever(BaseRetriever):
+    """A LlamaIndex retriever bound to one owner (and optionally some of their documents)."""
+
+    def __init__(
+        self,
+        store: ChunkStore,
+        embed_model: BaseEmbedding,
+        *,
+        owner: str,
+        top_k: int = 6,
+        candidates: int = 30,
+        weights: FusionWeights | None = None,
+        mode: RetrievalMode = RetrievalMode.HYBRID,
+        doc_ids: Sequence[str] | None = None,
+    ) -> None:
+        if not owner:
+            raise BadRequest("a retriever needs an owner")
+        if top_k < 1:
+            raise BadRequest("top_k must be at least 1")
+        super().__init__()
+        self._store = store
+        self._embed = embed_model
+        self.owner = owner
+        self.top_k = top_k
+        self.candidates = max(candidates, top_k)
+        self.weights = weights or FusionWeights()
+        self.mode = mode
+        self.doc_ids = list(doc_ids) if doc_ids is not None else None
+
+    def search(self, query: str, *, embedding: Sequence[float] | None = None) -> list[Hit]:
+        """The top hits for ``query`` (``embedding`` saves embedding it again)."""
+        vector_hits: list[Hit] = []
+        text_hits: list[Hit] = []
+        n = self.top_k if self.mode is not RetrievalMode.HYBRID else self.candidates
+        if self.mode is not RetrievalMode.TEXT:
+            if embedding is None:
+                embedding = self._embed.get_query_embedding(query)
+            vector_hits = self._store.search_vector(
+                embedding, owner=self.owner, k=n, doc_ids=self.doc_ids
+            )
+        if self.mode is not RetrievalMode.VECTOR:
+            text_hits = self._store.search_text(query, owner=self.owner, k=n, doc_ids=self.doc_ids)
+        if self.mode is RetrievalMode.VECTOR:
+            return vector_hits[: self.top_k]
+        if self.mode is RetrievalMode.TEXT:
+            return text_hits[: self.top_k]
+        return fuse(vector_hits, text_hits, self.weights, self.top_k)
+
+    def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
+        embedding = query_bundle.embedding
+        hits = self.search(query_bundle.query_str, embedding=embedding)
+        return [NodeWithScore(node=hit_to_node(h), score=h.score) for h in hits]

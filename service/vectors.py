@@ -1,0 +1,361 @@
+"""The vector index: one LanceDB table with a fixed schema, behind LlamaIndex's vector store API.
+
+``ChunkStore`` subclasses ``LanceDBVectorStore`` (llama-index-vector-stores-lancedb 0.6) and
+replaces its defective parts (DESIGN.md): filters are built with escaped single-quoted values,
+a document's rows are replaced in one commit (``merge_insert``), the schema is fixed and created
+up front with the embedding model recorded in it, every read needs an owner, empty results are
+empty lists, and the full-text index is never rebuilt on the query path.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any, cast
+
+import lancedb
+import pyarrow as pa
+from lancedb.index import FTS, Bitmap, BTree
+from lancedb.query import MatchQuery
+from llama_index.core.schema import BaseNode, NodeRelationship, RelatedNodeInfo, TextNode
+from llama_index.core.vector_stores.types import (
+    FilterOperator,
+    MetadataFilter,
+    MetadataFilters,
+    VectorStoreQuery,
+    VectorStoreQueryMode,
+    VectorStoreQueryResult,
+)
+from llama_index.vector_stores.lancedb import LanceDBVectorStore
+
+from service import filters as f
+from service.errors import BadRequest, ModelMismatch
+
+log = logging.getLogger(__name__)
+
+MODEL_KEY = b"rag.embed_model"
+DIM_KEY = b"rag.dim"
+SCHEMA_VERSION_KEY = b"rag.schema"
+SCHEMA_VERSION = b"1"
+_RESULT_COLUMNS = ["id", "doc_id", "owner", "text", "filename", "page", "chunk_index"]
+
+
+def chunk_schema(model_id: str, dim: int) -> pa.Schema:
+    """The fixed table schema, recording the embedding model and dimension."""
+    return pa.schema(
+        [
+            pa.field("id", pa.string(), nullable=False),
+            pa.field("doc_id", pa.string(), nullable=False),
+            pa.field("owner", pa.string(), nullable=False),
+            pa.field("text", pa.string(), nullable=False),
+            pa.field("vector", pa.list_(pa.float32(), dim), nullable=False),
+            pa.field("filename", pa.string(), nullable=False),
+            pa.field("page", pa.int32(), nullable=True),
+            pa.field("chunk_index", pa.int32(), nullable=False),
+        ],
+        metadata={
+            MODEL_KEY: model_id.encode(),
+            DIM_KEY: str(dim).encode(),
+            SCHEMA_VERSION_KEY: SCHEMA_VERSION,
+        },
+    )
+
+
+def chunk_id(doc_id: str, index: int) -> str:
+    """Deterministic chunk id from the document and the chunk's position."""
+    return f"{doc_id}:{index:06d}"
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One retrieved chunk; ``score`` is higher-is-better within one retriever."""
+
+    id: str
+    doc_id: str
+    owner: str
+    text: str
+    filename: str
+    page: int | None
+    chunk_index: int
+    score: float
+
+
+def connect(
+    uri: str,
+    *,
+    storage_options: dict[str, str] | None = None,
+    read_consistency_s: float | None = 0.0,
+) -> Any:
+    """A LanceDB connection; ``read_consistency_s=0`` sees other writers' commits at once."""
+    interval = None if read_consistency_s is None else timedelta(seconds=read_consistency_s)
+    return lancedb.connect(uri, storage_options=storage_options, read_consistency_interval=interval)
+
+
+def open_table(db: Any, name: str, *, model_id: str, dim: int) -> Any:
+    """Open ``name``, creating it (schema and indexes) if absent; refuse another model's table."""
+    try:
+        table = db.open_table(name)
+    except (ValueError, FileNotFoundError):
+        table = db.create_table(name, schema=chunk_schema(model_id, dim), exist_ok=True)
+    meta = table.schema.metadata or {}
+    found_model = meta.get(MODEL_KEY, b"?").decode()
+    found_dim = meta.get(DIM_KEY, b"?").decode()
+    if found_model != model_id or found_dim != str(dim):
+        raise ModelMismatch(
+            f"vector table {name!r} was built with {found_model} ({found_dim} dims) but the "
+            f"configured embedding model is {model_id} ({dim} dims); re-index into a new table "
+            "(rag reindex --all) or configure the original model"
+        )
+    _ensure_indexes(table)
+    return table
+
+
+def _ensure_indexes(table: Any) -> None:
+    names = {index.name for index in table.list_indices()}
+    wanted = {
+        "text_idx": ("text", FTS()),
+        "owner_idx": ("owner", Bitmap()),
+        "doc_id_idx": ("doc_id", BTree()),
+    }
+    for name, (column, config) in wanted.items():
+        if name not in names:
+            try:
+                table.create_index(column, config=config, name=name, replace=False)
+            except (RuntimeError, ValueError) as exc:  # another process made it meanwhile
+                if "already exists" not in str(exc):
+                    raise
+
+
+class ChunkStore(LanceDBVectorStore):
+    """LanceDB vector store with the project's fixed schema and safety rules."""
+
+    def __init__(self, table: Any, **kwargs: Any) -> None:
+        super().__init__(table=table, connection=table._conn, mode="append", **kwargs)
+
+    @classmethod
+    def class_name(cls) -> str:
+        return "ChunkStore"
+
+    @property
+    def _t(self) -> Any:
+        """The LanceDB table (typed loosely: lancedb's stubs make it optional)."""
+        return self.table
+
+    @property
+    def dim(self) -> int:
+        """Vector dimension of the table."""
+        return int(self._t.schema.metadata[DIM_KEY])
+
+    @property
+    def model_id(self) -> str:
+        """Embedding model that made the table."""
+        return str(self._t.schema.metadata[MODEL_KEY].decode())
+
+    # --- writes ---------------------------------------------------------------------------
+
+    def add(self, nodes: Sequence[BaseNode], **add_kwargs: Any) -> list[str]:
+        """Write nodes, *replacing* all rows of each document they belong to in one commit.
+
+        Nodes of one document must arrive in one call (the ingestion pipeline does this).
+        """
+        by_doc: dict[str, list[BaseNode]] = {}
+        for node in nodes:
+            by_doc.setdefault(str(node.metadata["doc_id"]), []).append(node)
+        for doc_id, doc_nodes in by_doc.items():
+            self.replace_document(doc_id, doc_nodes)
+        return [node.node_id for node in nodes]
+
+    def replace_document(self, doc_id: str, nodes: Sequence[BaseNode]) -> None:
+        """Make ``nodes`` the only rows of ``doc_id`` (none: delete them), in one commit."""
+        rows = pa.Table.from_pylist([self._row(n) for n in nodes], schema=self._t.schema)
+        self._retry(
+            lambda: (
+                self._t.merge_insert("id")
+                .when_matched_update_all()
+                .when_not_matched_insert_all()
+                .when_not_matched_by_source_delete(f.eq("doc_id", doc_id))
+                .execute(rows)
+            )
+        )
+
+    def _row(self, node: BaseNode) -> dict[str, Any]:
+        meta = node.metadata
+        embedding = node.get_embedding()
+        if len(embedding) != self.dim:
+            raise ModelMismatch(f"embedding has {len(embedding)} dims, table has {self.dim}")
+        return {
+            "id": node.node_id,
+            "doc_id": meta["doc_id"],
+            "owner": meta["owner"],
+            "text": node.get_content(),
+            "vector": embedding,
+            "filename": meta["filename"],
+            "page": meta.get("page"),
+            "chunk_index": meta["chunk_index"],
+        }
+
+    def delete(self, ref_doc_id: str, **delete_kwargs: Any) -> None:
+        """Delete every row of one document."""
+        self._retry(lambda: self._t.delete(f.eq("doc_id", ref_doc_id)))
+
+    def delete_nodes(
+        self,
+        node_ids: list[str] | None = None,
+        filters: MetadataFilters | None = None,
+        **delete_kwargs: Any,
+    ) -> None:
+        """Delete rows by id."""
+        if filters is not None:
+            raise BadRequest("delete by metadata filter is not supported; delete by document")
+        if node_ids:
+            self._retry(lambda: self._t.delete(f.is_in("id", node_ids)))
+
+    @staticmethod
+    def _retry(op: Any, attempts: int = 5) -> Any:
+        for attempt in range(attempts):
+            try:
+                return op()
+            except (OSError, RuntimeError) as exc:
+                if attempt == attempts - 1 or "onflict" not in str(exc):
+                    raise
+                log.info("lance commit conflict, retrying")
+                time.sleep(0.05 * 2**attempt)
+        return None
+
+    # --- reads ----------------------------------------------------------------------------
+
+    @staticmethod
+    def _where(owner: str | None, doc_ids: Sequence[str] | None) -> str:
+        if not owner:
+            raise BadRequest("every read of the vector index needs an owner")
+        return f.all_of(
+            f.eq("owner", owner), f.is_in("doc_id", doc_ids) if doc_ids is not None else None
+        )
+
+    def search_vector(
+        self,
+        embedding: Sequence[float],
+        *,
+        owner: str,
+        k: int,
+        doc_ids: Sequence[str] | None = None,
+    ) -> list[Hit]:
+        """Exact cosine search over ``owner``'s rows (filter applied before ranking)."""
+        where = self._where(owner, doc_ids)
+        rows = (
+            self._t.search(list(embedding), vector_column_name="vector")
+            .distance_type("cosine")
+            .where(where, prefilter=True)
+            .select([*_RESULT_COLUMNS, "_distance"])
+            .limit(k)
+            .to_list()
+        )
+        return [_hit(row, 1.0 - float(row["_distance"])) for row in rows]
+
+    def search_text(
+        self, text: str, *, owner: str, k: int, doc_ids: Sequence[str] | None = None
+    ) -> list[Hit]:
+        """BM25 full-text search over ``owner``'s rows; the query is never parsed as syntax."""
+        where = self._where(owner, doc_ids)
+        if not text.strip():
+            return []
+        rows = (
+            self._t.search(_match(text), query_type="fts")
+            .where(where, prefilter=True)
+            .select([*_RESULT_COLUMNS, "_score"])
+            .limit(k)
+            .to_list()
+        )
+        return [_hit(row, float(row["_score"])) for row in rows]
+
+    def count(self, *, owner: str | None = None, doc_id: str | None = None) -> int:
+        """Rows, optionally of one owner and/or document."""
+        clauses = [
+            f.eq("owner", owner) if owner else None,
+            f.eq("doc_id", doc_id) if doc_id else None,
+        ]
+        where = f.all_of(*clauses)
+        return int(self._t.count_rows(where or None))
+
+    def get_nodes(
+        self,
+        node_ids: list[str] | None = None,
+        filters: MetadataFilters | None = None,
+        **kwargs: Any,
+    ) -> list[BaseNode]:
+        """Chunks of one owner (``owner=`` is required), optionally by id or document."""
+        owner = kwargs.get("owner")
+        where = self._where(owner, kwargs.get("doc_ids"))
+        if node_ids is not None:
+            where = f.all_of(where, f.is_in("id", node_ids))
+        if filters is not None:
+            raise BadRequest("use owner= and doc_ids= instead of metadata filters")
+        rows = self._t.search().where(where).select(_RESULT_COLUMNS).limit(None).to_list()
+        rows.sort(key=lambda r: (r["doc_id"], r["chunk_index"]))
+        return [hit_to_node(_hit(row, 0.0)) for row in rows]
+
+    def query(self, query: VectorStoreQuery, **kwargs: Any) -> VectorStoreQueryResult:
+        """LlamaIndex query: the owner comes from an ``owner == X`` filter or ``owner=``."""
+        owner = kwargs.get("owner") or _owner_from_filters(query.filters)
+        k = query.similarity_top_k
+        if query.mode == VectorStoreQueryMode.TEXT_SEARCH:
+            hits = self.search_text(query.query_str or "", owner=owner, k=k, doc_ids=query.doc_ids)
+        elif query.query_embedding is None:
+            raise BadRequest("a vector query needs an embedding")
+        else:
+            hits = self.search_vector(
+                query.query_embedding, owner=owner, k=k, doc_ids=query.doc_ids
+            )
+        return VectorStoreQueryResult(
+            nodes=[hit_to_node(h) for h in hits],
+            similarities=[h.score for h in hits],
+            ids=[h.id for h in hits],
+        )
+
+
+def _match(text: str) -> Any:
+    """A full-text query that is matched as words, never parsed as query syntax."""
+    return cast(Any, MatchQuery)(text, "text")
+
+
+def _owner_from_filters(filters: MetadataFilters | None) -> str:
+    for item in filters.filters if filters else []:
+        if (
+            isinstance(item, MetadataFilter)
+            and item.key == "owner"
+            and item.operator == FilterOperator.EQ
+        ):
+            return str(item.value)
+    raise BadRequest("every read of the vector index needs an owner filter")
+
+
+def _hit(row: dict[str, Any], score: float) -> Hit:
+    return Hit(
+        id=row["id"],
+        doc_id=row["doc_id"],
+        owner=row["owner"],
+        text=row["text"],
+        filename=row["filename"],
+        page=row["page"],
+        chunk_index=row["chunk_index"],
+        score=score,
+    )
+
+
+def hit_to_node(hit: Hit) -> TextNode:
+    """A LlamaIndex node for a hit."""
+    return TextNode(
+        id_=hit.id,
+        text=hit.text,
+        metadata={
+            "doc_id": hit.doc_id,
+            "owner": hit.owner,
+            "filename": hit.filename,
+            "page": hit.page,
+            "chunk_index": hit.chunk_index,
+        },
+        relationships={NodeRelationship.SOURCE: RelatedNodeInfo(node_id=hit.doc_id)},
+    )
