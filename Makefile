@@ -37,9 +37,9 @@ pytest: install
 test: check pytest
 
 lock:
-	uv pip compile -q --generate-hashes --python-version 3.11 --python-platform x86_64-manylinux_2_28 pyproject.toml -o requirements.lock
-	uv pip compile -q --generate-hashes --python-version 3.11 --python-platform x86_64-manylinux_2_28 pyproject.toml --extra dev -o requirements-dev.lock
-	uv pip compile -q --generate-hashes requirements-tools.in -o requirements-tools.lock
+	$(VENV)/bin/uv pip compile -q --generate-hashes --python-version 3.11 --python-platform x86_64-manylinux_2_28 pyproject.toml -o requirements.lock
+	$(VENV)/bin/uv pip compile -q --generate-hashes --python-version 3.11 --python-platform x86_64-manylinux_2_28 pyproject.toml --all-extras -o requirements-dev.lock
+	$(VENV)/bin/uv pip compile -q --generate-hashes requirements-tools.in -o requirements-tools.lock
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

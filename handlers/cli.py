@@ -17,7 +17,15 @@ from rich.table import Table
 
 from service.config import Settings
 from service.errors import RagError
-from service.models import ChatTurn, Document, DocumentStatus, SourcesEvent, TokenEvent
+from service.ingestion import Outcome
+from service.models import (
+    ChatTurn,
+    Document,
+    DocumentStatus,
+    IngestJob,
+    SourcesEvent,
+    TokenEvent,
+)
 from service.ports import Principal
 from service.wiring import Services, build_services
 
@@ -105,8 +113,14 @@ def run_jobs(svc: Services, docs: list[Document]) -> list[Document]:
     ) as progress:
         task = progress.add_task("indexing", total=len(docs))
         ids = {d.doc_id for d in docs}
-        svc.worker._on_done = lambda job, _o: progress.advance(task) if job.doc_id in ids else None
-        svc.worker.drain()
+        if svc.worker is None:
+            raise typer.Exit(code=0)  # on AWS the SQS-driven Lambda does the work
+
+        def advance(job: IngestJob, _outcome: Outcome) -> None:
+            if job.doc_id in ids:
+                progress.advance(task)
+
+        svc.worker.drain(on_done=advance)
     return [svc.registry.get(d.doc_id) or d for d in docs]
 
 

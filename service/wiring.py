@@ -16,6 +16,7 @@ from service.config import Mode, Settings
 from service.documents import DocumentService
 from service.errors import Unavailable
 from service.ingestion import IngestLimits, Ingestor
+from service.ports import BlobStore, JobQueue, Notifier, Registry
 from service.providers import build_answerer, build_embedding
 from service.retrieval import FusionWeights
 from service.vectors import ChunkStore, connect, open_table
@@ -27,16 +28,16 @@ class Services:
     """Everything the edges (CLI, servers, handlers, notebooks) use."""
 
     settings: Settings
-    registry: SqliteRegistry
-    blobs: LocalBlobStore
-    queue: SqliteJobQueue
-    notifier: InProcessNotifier
+    registry: Registry
+    blobs: BlobStore
+    queue: JobQueue
+    notifier: Notifier
     store: ChunkStore
     embed_model: BaseEmbedding
     documents: DocumentService
     ingestor: Ingestor
     chat: ChatService
-    worker: Worker
+    worker: Worker | None  # the local durable-queue worker (None on AWS: SQS drives Lambda)
 
 
 def open_store(settings: Settings, embed_model_id: str, dim: int) -> ChunkStore:

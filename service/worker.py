@@ -32,8 +32,9 @@ class Worker:
         self._max = max_receives
         self._on_done = on_done
 
-    def run_once(self) -> int:
+    def run_once(self, on_done: Callable[[IngestJob, Outcome], None] | None = None) -> int:
         """Process the jobs visible now; returns how many were taken."""
+        on_done = on_done or self._on_done
         for job in self._queue.take_dead_letters():
             self._ingestor.fail(job, DEAD_LETTER_REASON)
         taken = 0
@@ -49,18 +50,23 @@ class Worker:
                 self._queue.release(item.receipt, delay_s=_backoff(item.receive_count))
                 continue
             self._queue.ack(item.receipt)
-            if self._on_done:
-                self._on_done(item.job, outcome)
+            if on_done:
+                on_done(item.job, outcome)
         return taken
 
-    def drain(self, *, timeout_s: float = 3600.0) -> None:
+    def drain(
+        self,
+        *,
+        timeout_s: float = 3600.0,
+        on_done: Callable[[IngestJob, Outcome], None] | None = None,
+    ) -> None:
         """Process until no job is left (waiting out retry delays), or ``timeout_s`` passes."""
         stop = threading.Event()
         timer = threading.Timer(timeout_s, stop.set)
         timer.start()
         try:
             while not stop.is_set():
-                self.run_once()
+                self.run_once(on_done)
                 wait = self._queue.next_visible_in()
                 if wait is None:
                     break

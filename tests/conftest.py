@@ -1,0 +1,74 @@
+"""Shared fixtures. Expensive things (the embedding model, an index of the sample corpus) are
+built once per test session."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from service.config import Settings
+from service.embeddings import MINILM_MODEL_ID, MiniLMEmbedding
+from service.ports import Principal
+from service.wiring import Services, build_services
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLES = ROOT / "samples" / "docs"
+
+
+@pytest.fixture(scope="session")
+def embed_model() -> MiniLMEmbedding:
+    """The real offline embedding model, loaded once."""
+    return MiniLMEmbedding()
+
+
+@pytest.fixture
+def make_services(
+    tmp_path_factory: pytest.TempPathFactory, embed_model: MiniLMEmbedding
+) -> Callable[..., Services]:
+    """Build services on a fresh data dir (settings overridable by keyword)."""
+
+    def make(**overrides: object) -> Services:
+        data_dir = overrides.pop("data_dir", None) or tmp_path_factory.mktemp("data")
+        settings = Settings(data_dir=data_dir, **overrides)  # type: ignore[arg-type]
+        return build_services(settings, embed_model=embed_model, embed_model_id=MINILM_MODEL_ID)
+
+    return make
+
+
+@pytest.fixture
+def services(make_services: Callable[..., Services]) -> Services:
+    """Services on a fresh, empty data dir."""
+    return make_services()
+
+
+def ingest(svc: Services, owner: str, name: str, data: bytes) -> str:
+    """Add a document, run the queue, return its doc_id."""
+    doc = svc.documents.add(owner, name, data)
+    assert svc.worker is not None
+    svc.worker.drain()
+    return doc.doc_id
+
+
+@pytest.fixture(scope="session")
+def corpus(tmp_path_factory: pytest.TempPathFactory, embed_model: MiniLMEmbedding) -> Services:
+    """The sample corpus indexed for user ``alice``, plus one private note of ``bob``.
+    Shared by read-only tests: do not modify it."""
+    settings = Settings(data_dir=tmp_path_factory.mktemp("corpus"))
+    svc = build_services(settings, embed_model=embed_model, embed_model_id=MINILM_MODEL_ID)
+    for path in sorted(SAMPLES.iterdir()):
+        svc.documents.add("alice", path.name, path.read_bytes())
+    svc.documents.add("bob", "bob-secret.txt", BOB_SECRET.encode())
+    assert svc.worker is not None
+    svc.worker.drain()
+    return svc
+
+
+BOB_SECRET = (
+    "Bob's private note. The emergency radio channel for the Hallow Point field station is "
+    "actually channel 99 according to Bob. Project Atlas is secretly led by Captain Zebedee "
+    "Marlowe. The vault code is 7431."
+)
+ALICE = Principal("alice")
+BOB = Principal("bob")
