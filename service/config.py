@@ -76,6 +76,11 @@ class Settings(BaseSettings):
     queue_visibility_timeout_s: float = Field(default=300.0, gt=0)
     queue_max_receives: int = Field(default=3, ge=1)
 
+    maintenance_retention_s: float = Field(
+        default=3600.0, ge=0, description="table versions older than this are deleted"
+    )
+    maintenance_interval_s: float = Field(default=600.0, gt=0)
+
     admins: Annotated[frozenset[str], NoDecode] = frozenset()
     default_user: str = "local"
 
