@@ -1,0 +1,123 @@
+"""Contract of the Registry port: conditional transitions and cursor pagination."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from service.errors import BadRequest, Conflict, NotFound
+from service.models import Document, DocumentStatus
+from service.ports import Registry
+
+T0 = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def make_doc(doc_id: str, owner: str = "alice", minutes: int = 0) -> Document:
+    created = T0 + timedelta(minutes=minutes)
+    return Document(
+        doc_id=doc_id,
+        owner=owner,
+        filename=f"{doc_id}.txt",
+        blob_key=f"documents/{owner}/{doc_id}",
+        status=DocumentStatus.UPLOADING,
+        created_at=created,
+        updated_at=created,
+    )
+
+
+def test_create_and_get_round_trip(registry: Registry) -> None:
+    doc = make_doc("d1")
+    registry.create(doc)
+    assert registry.get("d1") == doc
+    assert registry.get("nope") is None
+
+
+def test_create_twice_conflicts(registry: Registry) -> None:
+    registry.create(make_doc("d1"))
+    with pytest.raises(Conflict):
+        registry.create(make_doc("d1"))
+
+
+def test_transition_checks_status_and_version(registry: Registry) -> None:
+    registry.create(make_doc("d1"))
+    queued = registry.transition(
+        "d1",
+        expect_status=[DocumentStatus.UPLOADING],
+        expect_version=1,
+        status=DocumentStatus.QUEUED,
+        size=42,
+    )
+    assert (queued.status, queued.version, queued.size) == (DocumentStatus.QUEUED, 1, 42)
+    with pytest.raises(Conflict):  # wrong status
+        registry.transition(
+            "d1",
+            expect_status=[DocumentStatus.UPLOADING],
+            expect_version=1,
+            status=DocumentStatus.QUEUED,
+        )
+    with pytest.raises(Conflict):  # wrong version
+        registry.transition(
+            "d1",
+            expect_status=[DocumentStatus.QUEUED],
+            expect_version=2,
+            status=DocumentStatus.PROCESSING,
+        )
+    assert registry.get("d1") == queued
+
+
+def test_transition_bumps_version(registry: Registry) -> None:
+    registry.create(make_doc("d1"))
+    doc = registry.transition(
+        "d1",
+        expect_status=[DocumentStatus.UPLOADING],
+        expect_version=1,
+        status=DocumentStatus.QUEUED,
+        bump_version=True,
+    )
+    assert doc.version == 2
+    assert doc.updated_at >= doc.created_at
+
+
+def test_transition_of_missing_document(registry: Registry) -> None:
+    with pytest.raises(NotFound):
+        registry.transition(
+            "nope",
+            expect_status=[DocumentStatus.UPLOADING],
+            expect_version=1,
+            status=DocumentStatus.QUEUED,
+        )
+
+
+def test_list_pages_newest_first_per_owner(registry: Registry) -> None:
+    for i in range(7):
+        registry.create(make_doc(f"a{i}", "alice", minutes=i))
+    registry.create(make_doc("b0", "bob", minutes=3))
+    seen: list[str] = []
+    cursor = None
+    while True:
+        page = registry.list("alice", cursor=cursor, limit=3)
+        seen += [d.doc_id for d in page.items]
+        assert len(page.items) <= 3
+        cursor = page.next_cursor
+        if cursor is None:
+            break
+    assert seen == [f"a{i}" for i in reversed(range(7))]
+
+
+def test_list_all_owners(registry: Registry) -> None:
+    registry.create(make_doc("a0", "alice", minutes=1))
+    registry.create(make_doc("b0", "bob", minutes=2))
+    assert [d.doc_id for d in registry.list(None, cursor=None, limit=10).items] == ["b0", "a0"]
+
+
+def test_bad_cursor_is_bad_request(registry: Registry) -> None:
+    with pytest.raises(BadRequest):
+        registry.list("alice", cursor="not-a-cursor!", limit=10)
+
+
+def test_delete_is_idempotent(registry: Registry) -> None:
+    registry.create(make_doc("d1"))
+    registry.delete("d1")
+    registry.delete("d1")
+    assert registry.get("d1") is None
