@@ -15,12 +15,13 @@ from llama_index.core.ingestion import IngestionPipeline
 from service.chunking import ChunkNumberer, page_documents, sentence_splitter
 from service.errors import Conflict, RagError, TooLarge, Unavailable
 from service.models import Document, DocumentEvent, DocumentStatus, IngestJob
-from service.parsing import detect_type, parse
+from service.parsing import DocType, Page, check_name_matches, detect_type, parse
 from service.ports import BlobStore, Notifier, Registry
 from service.vectors import ChunkStore
 
 log = logging.getLogger(__name__)
 
+ParseFn = Callable[[bytes, DocType, int], list[Page]]
 _RUNNABLE = (DocumentStatus.QUEUED, DocumentStatus.PROCESSING)
 
 
@@ -54,6 +55,7 @@ class Ingestor:
         embed_model: BaseEmbedding,
         notifier: Notifier,
         limits: IngestLimits,
+        parse_fn: ParseFn | None = None,
     ) -> None:
         self._registry = registry
         self._blobs = blobs
@@ -61,6 +63,7 @@ class Ingestor:
         self._embed = embed_model
         self._notifier = notifier
         self._limits = limits
+        self._parse: ParseFn = parse_fn or _parse_inline
 
     def process(self, job: IngestJob, *, final_attempt: bool = False) -> Outcome:
         """Run one job. Document errors end FAILED; transient errors raise ``Unavailable`` (or
@@ -74,7 +77,7 @@ class Ingestor:
         except Conflict:
             return Outcome.SKIPPED
         try:
-            chunks, pages = self._index(doc)
+            chunks, pages, doc_type = self._index(doc)
         except RagError as exc:
             if isinstance(exc, Unavailable) and not final_attempt:
                 raise
@@ -91,6 +94,7 @@ class Ingestor:
                 (DocumentStatus.PROCESSING,),
                 chunks=chunks,
                 pages=pages,
+                content_type=doc_type,
                 error=None,
             )
         except (Conflict, RagError):
@@ -105,12 +109,13 @@ class Ingestor:
             return
         self._fail(doc, reason)
 
-    def _index(self, doc: Document) -> tuple[int, int | None]:
+    def _index(self, doc: Document) -> tuple[int, int | None, str]:
         data = self._blobs.read(doc.blob_key, max_bytes=self._limits.max_bytes)
         if len(data) > self._limits.max_bytes:
             raise TooLarge(f"file is larger than the limit of {self._limits.max_bytes} bytes")
         doc_type = detect_type(data, doc.filename)
-        pages = parse(data, doc_type, max_pages=self._limits.max_pages)
+        check_name_matches(doc.filename, doc_type)
+        pages = self._parse(data, doc_type, self._limits.max_pages)
         pipeline = IngestionPipeline(
             transformations=[
                 sentence_splitter(self._limits.chunk_size, self._limits.chunk_overlap),
@@ -121,7 +126,7 @@ class Ingestor:
         nodes = pipeline.run(documents=page_documents(doc, pages), num_workers=None)
         self._store.replace_document(doc.doc_id, nodes)
         page_count = len(pages) if doc_type.value == "application/pdf" else None
-        return len(nodes), page_count
+        return len(nodes), page_count, doc_type.value
 
     def _fail(self, doc: Document, reason: str) -> Outcome:
         try:
@@ -154,3 +159,7 @@ class Ingestor:
 
 
 ProgressCallback = Callable[[IngestJob, Outcome], None]
+
+
+def _parse_inline(data: bytes, doc_type: DocType, max_pages: int) -> list[Page]:
+    return parse(data, doc_type, max_pages=max_pages)

@@ -34,7 +34,9 @@ _HTML_START = re.compile(
     rb"^\s*(<!--.*?-->\s*)*<(!doctype\s+html|html|head|body|meta|title)\b", re.I | re.S
 )
 _MD_HINT = re.compile(r"^(#{1,6} |\s*[-*+] |\s*\d+\. |```|> )", re.M)
-_DOCX_MAX_XML = 200 * 1024 * 1024  # decompressed size cap for word/document.xml
+_DOCX_MAX_XML = 200 * 1024 * 1024  # decompressed size cap of all parts together
+_DOCX_MAX_MEMBERS = 10_000
+_DOCX_MAX_RATIO = 200  # text XML compresses ~10x; 1000x is a bomb
 
 
 def detect_type(data: bytes, filename: str = "") -> DocType:
@@ -54,6 +56,39 @@ def detect_type(data: bytes, filename: str = "") -> DocType:
     if filename.lower().endswith((".md", ".markdown")) or len(_MD_HINT.findall(text[:20000])) >= 3:
         return DocType.MARKDOWN
     return DocType.TEXT
+
+
+_NAMED_TYPES = {
+    ".pdf": DocType.PDF,
+    ".docx": DocType.DOCX,
+    ".html": DocType.HTML,
+    ".htm": DocType.HTML,
+}
+_TEXT_FAMILY = {DocType.HTML, DocType.MARKDOWN, DocType.TEXT}
+
+
+def check_name_matches(filename: str, doc_type: DocType) -> None:
+    """Refuse a file whose name claims another format than its content (a ``.pdf`` that is
+    HTML): a mislabelled file is more often a mistake or a trick than a document."""
+    suffix = "." + filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
+    claimed = _NAMED_TYPES.get(suffix)
+    if claimed is None or claimed is doc_type:
+        return
+    if claimed in _TEXT_FAMILY and doc_type in _TEXT_FAMILY:
+        return  # an .html file of plain text is harmless
+    raise UnsupportedType(
+        f"the file is named {suffix} but its content is {_LABELS[doc_type]}; "
+        "rename it or upload the original"
+    )
+
+
+_LABELS = {
+    DocType.PDF: "a PDF",
+    DocType.DOCX: "a Word document",
+    DocType.HTML: "HTML",
+    DocType.MARKDOWN: "Markdown text",
+    DocType.TEXT: "plain text",
+}
 
 
 def _is_docx(data: bytes) -> bool:
@@ -110,8 +145,8 @@ def _parse_pdf(data: bytes, *, max_pages: int) -> list[Page]:
 
     try:
         reader = PdfReader(io.BytesIO(data))
-        if reader.is_encrypted:
-            raise Unprocessable("the PDF is encrypted; upload a copy without a password")
+        if reader.is_encrypted and not _open_without_password(reader):
+            raise Unprocessable("the PDF is protected by a password; upload a copy without one")
         count = len(reader.pages)
     except (PdfReadError, ValueError, KeyError, TypeError, OSError) as exc:
         raise Unprocessable(f"the PDF could not be read ({type(exc).__name__})") from exc
@@ -127,16 +162,39 @@ def _parse_pdf(data: bytes, *, max_pages: int) -> list[Page]:
     return pages
 
 
+def _open_without_password(reader: object) -> bool:
+    """Many PDFs are encrypted with an empty user password (only editing is restricted)."""
+    from pypdf.errors import DependencyError, PdfReadError
+
+    try:
+        return bool(reader.decrypt(""))  # type: ignore[attr-defined]
+    except (PdfReadError, DependencyError, NotImplementedError, ValueError, KeyError):
+        return False
+
+
+def _check_zip(data: bytes) -> None:
+    """Refuse archives that would expand too far, before any XML is read. Declared sizes can
+    lie; zipfile stops at the declared size and fails the CRC check, so they cannot be
+    exceeded while reading."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        infos = archive.infolist()
+        if len(infos) > _DOCX_MAX_MEMBERS:
+            raise TooLarge(f"the Word document has more than {_DOCX_MAX_MEMBERS} parts")
+        total = sum(i.file_size for i in infos)
+        if total > _DOCX_MAX_XML:
+            raise TooLarge("the Word document expands to more than 200 MB")
+        packed = max(1, sum(i.compress_size for i in infos))
+        if total > 1_000_000 and total / packed > _DOCX_MAX_RATIO:
+            raise TooLarge("the Word document is compressed suspiciously well (a zip bomb?)")
+
+
 def _parse_docx(data: bytes) -> str:
     from docx import Document as DocxDocument
 
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            info = archive.getinfo("word/document.xml")
-            if info.file_size > _DOCX_MAX_XML:
-                raise TooLarge("the Word document expands to more than 200 MB of text")
+        _check_zip(data)
         document = DocxDocument(io.BytesIO(data))
-    except (zipfile.BadZipFile, KeyError, ValueError) as exc:
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, KeyError, ValueError, EOFError) as exc:
         raise Unprocessable("the Word document could not be read") from exc
     parts: list[str] = [p.text for p in document.paragraphs]
     for table in document.tables:
