@@ -26,10 +26,18 @@ def _warm_up() -> None:
     import pypdf  # noqa: F401
 
 
-def _limit_memory(max_bytes: int) -> None:
+def _init_child(max_bytes: int) -> None:
+    """Cap the child's memory, and make it die with its parent (a SIGKILLed worker must not
+    leave parsers behind)."""
+    import ctypes
     import resource
+    import signal
+    import sys
 
     resource.setrlimit(resource.RLIMIT_AS, (max_bytes, max_bytes))
+    if sys.platform == "linux":
+        pr_set_pdeathsig = 1
+        ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL)
 
 
 class ParserSandbox:
@@ -47,7 +55,7 @@ class ParserSandbox:
             self._pool = ProcessPoolExecutor(
                 max_workers=1,
                 mp_context=multiprocessing.get_context("spawn"),
-                initializer=_limit_memory,
+                initializer=_init_child,
                 initargs=(self._memory,),
             )
             # start the child and import the parsers now, so start-up is not parse time

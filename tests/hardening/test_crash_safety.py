@@ -1,0 +1,67 @@
+"""A worker killed with SIGKILL mid-ingestion, then restarted: the document ends INDEXED with
+exactly one set of chunks; a job that kills its worker every time ends FAILED."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from service.models import DocumentStatus
+from service.wiring import Services
+from service.worker import DEAD_LETTER_REASON
+from tests.conftest import ROOT, SAMPLES
+
+
+def crash(data_dir: Path, point: str) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "tests.hardening.crash_worker", str(data_dir), point],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert result.returncode == -signal.SIGKILL, result.stderr[-2000:]
+
+
+@pytest.mark.parametrize("point", ["after-claim", "before-commit", "after-commit"])
+def test_killed_worker_restarts_and_completes(
+    make_services: Callable[..., Services], tmp_path: Path, point: str
+) -> None:
+    data_dir = tmp_path / "data"
+    svc = make_services(data_dir=data_dir, queue_visibility_timeout_s=1)
+    doc = svc.documents.add(
+        "kim", "handbook.pdf", (SAMPLES / "field-station-handbook.pdf").read_bytes()
+    )
+    crash(data_dir, point)
+    assert svc.registry.get(doc.doc_id).status is DocumentStatus.PROCESSING  # type: ignore[union-attr]
+    assert svc.worker is not None
+    svc.worker.drain(timeout_s=60)  # the restarted worker: the job is visible again after 1 s
+    final = svc.registry.get(doc.doc_id)
+    assert final is not None
+    assert final.status is DocumentStatus.INDEXED
+    nodes = svc.store.get_nodes(owner="kim", doc_ids=[doc.doc_id])
+    assert len(nodes) == final.chunks == svc.store.count(doc_id=doc.doc_id)
+    assert [n.metadata["chunk_index"] for n in nodes] == list(range(final.chunks))
+
+
+def test_job_that_always_kills_its_worker_ends_failed(
+    make_services: Callable[..., Services], tmp_path: Path
+) -> None:
+    data_dir = tmp_path / "data"
+    svc = make_services(data_dir=data_dir, queue_visibility_timeout_s=1, queue_max_receives=3)
+    doc = svc.documents.add("kim", "faq.txt", (SAMPLES / "visitor-faq.txt").read_bytes())
+    for _ in range(3):
+        crash(data_dir, "after-claim")
+    assert svc.worker is not None
+    svc.worker.drain(timeout_s=60)
+    final = svc.registry.get(doc.doc_id)
+    assert final is not None
+    assert final.status is DocumentStatus.FAILED
+    assert final.error == DEAD_LETTER_REASON
+    assert svc.store.count(doc_id=doc.doc_id) == 0
+    assert svc.queue.dead_letter_count() == 1  # type: ignore[attr-defined]
