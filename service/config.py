@@ -8,9 +8,9 @@ from __future__ import annotations
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 ENV_PREFIX = "RAG_"
@@ -73,6 +73,12 @@ class Settings(BaseSettings):
     max_question_chars: int = Field(default=4000, ge=1)
     max_history_turns: int = Field(default=6, ge=0)
 
+    parse_isolation: bool = Field(
+        default=True, description="parse uploads in a child process with memory and time caps"
+    )
+    parse_timeout_s: float = Field(default=120.0, gt=0)
+    parse_memory_mb: int = Field(default=2048, ge=256)
+
     queue_visibility_timeout_s: float = Field(default=300.0, gt=0)
     queue_max_receives: int = Field(default=3, ge=1)
 
@@ -83,6 +89,63 @@ class Settings(BaseSettings):
 
     admins: Annotated[frozenset[str], NoDecode] = frozenset()
     default_user: str = "local"
+
+    # --- AWS (RAG_MODE=aws) -------------------------------------------------------------------
+    aws_region: str = "us-east-1"
+    aws_endpoint_url: str | None = Field(
+        default=None, description="one endpoint for S3/SQS/DynamoDB/Cognito/Lambda (moto in tests)"
+    )
+    documents_bucket: str = "rag-documents"
+    registry_table: str = "rag-documents"
+    connections_table: str = "rag-connections"
+    ingest_queue_url: str = ""
+    lancedb_read_consistency_s: float = Field(
+        default=0.0, ge=0, description="0: every read sees the latest commit of other writers"
+    )
+    lancedb_allow_http: bool = False  # only for S3-compatible test servers (moto)
+    ws_management_url: str = Field(
+        default="", description="https://{api}.execute-api.{region}.amazonaws.com/{stage}"
+    )
+    connection_ttl_s: int = Field(default=3 * 3600, ge=60)
+    chat_worker_function: str = ""
+    chat_dispatch: Literal["lambda", "inline"] = "lambda"
+    cognito_user_pool_id: str = ""
+    cognito_client_id: str = ""
+    cognito_jwks_url: str | None = Field(default=None, description="default: from the issuer")
+    cognito_admin_group: str = "admins"
+    bedrock_region: str | None = None
+    bedrock_endpoint_url: str | None = None
+    bedrock_embed_model: str = "amazon.titan-embed-text-v2:0"
+    bedrock_cohere_model: str = "cohere.embed-english-v3"
+    bedrock_embed_dimensions: int = Field(default=1024, description="Titan v2: 256, 512 or 1024")
+    bedrock_llm_model: str = "anthropic.claude-3-5-haiku-20241022-v1:0"
+    bedrock_concurrency: int = Field(default=8, ge=1, le=64, description="Titan calls in flight")
+    bedrock_max_attempts: int = Field(default=6, ge=1, le=20)
+    bedrock_timeout_s: float = Field(default=60.0, gt=0)
+
+    # local server (`rag serve`)
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=0, le=65535)
+    secret_file: Path | None = Field(
+        default=None, description="HS256 signing secret; default <data_dir>/server-secret"
+    )
+    local_passwords: SecretStr | None = Field(
+        default=None,
+        description='"user:password,..." required for dev sign-in on non-loopback binds',
+    )
+    local_passwords_file: Path | None = Field(
+        default=None, description="a file of user:password lines (alternative to the above)"
+    )
+    token_issuer: str = "rag-local"  # noqa: S105 - a name, not a secret
+    token_client_id: str = "rag-web"  # noqa: S105
+    token_ttl_s: int = Field(default=8 * 3600, ge=60, le=7 * 24 * 3600)
+    upload_url_ttl_s: int = Field(default=900, ge=1, le=24 * 3600)
+    server_visibility_timeout_s: float = Field(
+        default=30.0, gt=0, description="the server's job visibility timeout (crash recovery)"
+    )
+    demo_user: str = "demo"
+    max_requests_per_connection: int = Field(default=4, ge=1, le=64)
+    chat_threads: int = Field(default=4, ge=1, le=64)
 
     @field_validator("admins", mode="before")
     @classmethod
@@ -106,6 +169,11 @@ class Settings(BaseSettings):
     def sqlite_path(self) -> Path:
         """The local registry and job queue database."""
         return self.data_dir / "rag.sqlite3"
+
+    @property
+    def resolved_secret_file(self) -> Path:
+        """The local server's signing secret."""
+        return self.secret_file or self.data_dir / "server-secret"
 
     @property
     def blob_dir(self) -> Path:

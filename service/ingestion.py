@@ -110,23 +110,14 @@ class Ingestor:
         self._fail(doc, reason)
 
     def _index(self, doc: Document) -> tuple[int, int | None, str]:
-        data = self._blobs.read(doc.blob_key, max_bytes=self._limits.max_bytes)
-        if len(data) > self._limits.max_bytes:
-            raise TooLarge(f"file is larger than the limit of {self._limits.max_bytes} bytes")
-        doc_type = detect_type(data, doc.filename)
-        check_name_matches(doc.filename, doc_type)
-        pages = self._parse(data, doc_type, self._limits.max_pages)
-        pipeline = IngestionPipeline(
-            transformations=[
-                sentence_splitter(self._limits.chunk_size, self._limits.chunk_overlap),
-                ChunkNumberer(),
-                self._embed,
-            ],
+        return index_document(
+            doc,
+            blobs=self._blobs,
+            store=self._store,
+            embed_model=self._embed,
+            limits=self._limits,
+            parse_fn=self._parse,
         )
-        nodes = pipeline.run(documents=page_documents(doc, pages), num_workers=None)
-        self._store.replace_document(doc.doc_id, nodes)
-        page_count = len(pages) if doc_type.value == "application/pdf" else None
-        return len(nodes), page_count, doc_type.value
 
     def _fail(self, doc: Document, reason: str) -> Outcome:
         try:
@@ -159,6 +150,36 @@ class Ingestor:
 
 
 ProgressCallback = Callable[[IngestJob, Outcome], None]
+
+
+def index_document(
+    doc: Document,
+    *,
+    blobs: BlobStore,
+    store: ChunkStore,
+    embed_model: BaseEmbedding,
+    limits: IngestLimits,
+    parse_fn: ParseFn | None = None,
+) -> tuple[int, int | None, str]:
+    """Read, check, parse, chunk and embed one document, then replace its rows in ``store`` in
+    one commit. Returns (chunks, pages or None, content type). No registry change."""
+    data = blobs.read(doc.blob_key, max_bytes=limits.max_bytes)
+    if len(data) > limits.max_bytes:
+        raise TooLarge(f"file is larger than the limit of {limits.max_bytes} bytes")
+    doc_type = detect_type(data, doc.filename)
+    check_name_matches(doc.filename, doc_type)
+    pages = (parse_fn or _parse_inline)(data, doc_type, limits.max_pages)
+    pipeline = IngestionPipeline(
+        transformations=[
+            sentence_splitter(limits.chunk_size, limits.chunk_overlap),
+            ChunkNumberer(),
+            embed_model,
+        ],
+    )
+    nodes = pipeline.run(documents=page_documents(doc, pages), num_workers=None)
+    store.replace_document(doc.doc_id, nodes)
+    page_count = len(pages) if doc_type is DocType.PDF else None
+    return len(nodes), page_count, doc_type.value
 
 
 def _parse_inline(data: bytes, doc_type: DocType, max_pages: int) -> list[Page]:

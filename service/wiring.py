@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from llama_index.core.base.embeddings.base import BaseEmbedding
 
@@ -11,14 +12,15 @@ from service.adapters.notifier import InProcessNotifier
 from service.adapters.sqlite_db import SqliteDb
 from service.adapters.sqlite_queue import SqliteJobQueue
 from service.adapters.sqlite_registry import SqliteRegistry
+from service.catalog import active_table_name
 from service.chat import ChatService
 from service.config import Mode, Settings
 from service.documents import DocumentService
-from service.errors import Unavailable
-from service.ingestion import IngestLimits, Ingestor
+from service.ingestion import IngestLimits, Ingestor, ParseFn
 from service.ports import BlobStore, JobQueue, Notifier, Registry
 from service.providers import build_answerer, build_embedding
 from service.retrieval import FusionWeights
+from service.sandbox import shared_sandbox
 from service.vectors import ChunkStore, connect, open_table
 from service.worker import Worker
 
@@ -41,9 +43,73 @@ class Services:
 
 
 def open_store(settings: Settings, embed_model_id: str, dim: int) -> ChunkStore:
-    """The vector store named by settings (local path, or s3:// on AWS)."""
-    db = connect(settings.resolved_lancedb_uri)
-    return ChunkStore(open_table(db, settings.table_name, model_id=embed_model_id, dim=dim))
+    """The active vector table of the database named by settings."""
+    db = open_db(settings)
+    name = active_table_name(db, settings.table_name)
+    return ChunkStore(open_table(db, name, model_id=embed_model_id, dim=dim))
+
+
+def open_db(settings: Settings) -> Any:
+    """The LanceDB connection named by settings (local path, or s3:// on AWS)."""
+    uri = settings.resolved_lancedb_uri
+    options = None
+    if uri.startswith("s3://"):
+        from service.adapters.aws_clients import lancedb_storage_options
+
+        options = lancedb_storage_options(settings)
+    return connect(
+        uri, storage_options=options, read_consistency_s=settings.lancedb_read_consistency_s
+    )
+
+
+def aws_adapters(settings: Settings) -> tuple[Registry, BlobStore, JobQueue, Notifier]:
+    """DynamoDB registry, S3 blobs, SQS jobs and the API Gateway notifier (boto3 imported
+    lazily, so local mode never loads it)."""
+    from service.adapters.apigw_notifier import ApiGatewayNotifier
+    from service.adapters.aws_clients import aws_client
+    from service.adapters.dynamo_connections import DynamoConnections
+    from service.adapters.dynamo_registry import DynamoRegistry
+    from service.adapters.s3_blob import S3BlobStore
+    from service.adapters.sqs_queue import SqsJobQueue
+
+    dynamodb = aws_client(settings, "dynamodb")
+    connections = DynamoConnections(
+        settings.connections_table, dynamodb, ttl_s=settings.connection_ttl_s
+    )
+    management = aws_client(
+        settings,
+        "apigatewaymanagementapi",
+        endpoint_url=settings.ws_management_url or settings.aws_endpoint_url,
+    )
+    return (
+        DynamoRegistry(settings.registry_table, dynamodb),
+        S3BlobStore(settings.documents_bucket, aws_client(settings, "s3")),
+        SqsJobQueue(settings.ingest_queue_url, aws_client(settings, "sqs")),
+        ApiGatewayNotifier(connections, management),
+    )
+
+
+def _parser(settings: Settings) -> ParseFn | None:
+    """Isolated parsing locally; on Lambda the invocation itself is the sandbox (and
+    multiprocessing lacks /dev/shm there)."""
+    if settings.mode is Mode.AWS or not settings.parse_isolation:
+        return None
+    sandbox = shared_sandbox(settings.parse_timeout_s, settings.parse_memory_mb)
+    return lambda data, doc_type, max_pages: sandbox.parse(data, doc_type, max_pages=max_pages)
+
+
+def storage_adapters(settings: Settings) -> tuple[Registry, BlobStore, JobQueue, Notifier]:
+    """Registry, blob store, job queue and notifier for ``settings.mode``."""
+    if settings.mode is Mode.AWS:
+        return aws_adapters(settings)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    db = SqliteDb(settings.sqlite_path)
+    queue = SqliteJobQueue(
+        db,
+        visibility_timeout_s=settings.queue_visibility_timeout_s,
+        max_receives=settings.queue_max_receives,
+    )
+    return SqliteRegistry(db), LocalBlobStore(settings.blob_dir), queue, InProcessNotifier()
 
 
 def build_services(
@@ -53,24 +119,15 @@ def build_services(
     embed_model_id: str | None = None,
 ) -> Services:
     """Wire the services for ``settings.mode`` (``embed_model`` lets tests share one model)."""
-    if settings.mode is not Mode.LOCAL:
-        raise Unavailable("RAG_MODE=aws is not available in this build yet")
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    if settings.mode is Mode.LOCAL:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
     if embed_model is None:
         embed_model, embed_model_id, dim = build_embedding(settings)
     else:
         dim = len(embed_model.get_text_embedding("dimension probe"))
         embed_model_id = embed_model_id or embed_model.model_name
     store = open_store(settings, embed_model_id, dim)
-    db = SqliteDb(settings.sqlite_path)
-    registry = SqliteRegistry(db)
-    blobs = LocalBlobStore(settings.blob_dir)
-    queue = SqliteJobQueue(
-        db,
-        visibility_timeout_s=settings.queue_visibility_timeout_s,
-        max_receives=settings.queue_max_receives,
-    )
-    notifier = InProcessNotifier()
+    registry, blobs, queue, notifier = storage_adapters(settings)
     ingestor = Ingestor(
         registry=registry,
         blobs=blobs,
@@ -83,6 +140,7 @@ def build_services(
             chunk_size=settings.chunk_size,
             chunk_overlap=settings.chunk_overlap,
         ),
+        parse_fn=_parser(settings),
     )
     chat = ChatService(
         store=store,
@@ -113,5 +171,9 @@ def build_services(
         ),
         ingestor=ingestor,
         chat=chat,
-        worker=Worker(queue, ingestor, max_receives=settings.queue_max_receives),
+        worker=(
+            Worker(queue, ingestor, max_receives=settings.queue_max_receives)
+            if isinstance(queue, SqliteJobQueue)
+            else None
+        ),
     )

@@ -1,0 +1,170 @@
+"""Query latency of the service's hybrid retrieval at 10k and 100k chunks over 100 owners,
+against raw LanceDB and numpy baselines measured in the same run.
+
+Tables are built from synthetic unit vectors and real text (standard-library docs), not by
+embedding 100k chunks. The query embedding time is measured separately with the real model.
+
+Run: .venv/bin/python -m benchmarks.query_latency [--sizes 10000 100000] [--queries 200]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import re
+import statistics
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import lancedb
+import numpy as np
+import pyarrow as pa
+
+from benchmarks.corpus import corpus
+from service import filters as f
+from service.embeddings import MiniLMEmbedding
+from service.retrieval import FusionWeights, HybridRetriever
+from service.vectors import ChunkStore, Hit, chunk_schema, connect, open_table
+
+DIM = 384
+OWNERS = 100
+K = 10
+
+
+def passages(n: int, rng: random.Random) -> list[str]:
+    words = re.findall(r"\S+", " ".join(corpus().values()))
+    return [" ".join(words[s : s + 60]) for s in (rng.randrange(len(words) - 60) for _ in range(n))]
+
+
+def build(path: Path, n: int, seed: int = 7) -> tuple[Any, np.ndarray, list[str], list[str]]:
+    rng = random.Random(seed)
+    vectors = np.random.default_rng(seed).normal(size=(n, DIM)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    texts = passages(n, rng)
+    owners = [f"user{i % OWNERS:03d}" for i in range(n)]
+    rows = pa.table(
+        {
+            "id": [f"doc{i // 20}:{i % 20:06d}" for i in range(n)],
+            "doc_id": [f"doc{i // 20}" for i in range(n)],
+            "owner": owners,
+            "text": texts,
+            "vector": pa.FixedSizeListArray.from_arrays(pa.array(vectors.ravel()), DIM),
+            "filename": ["bench.txt"] * n,
+            "page": pa.array([None] * n, pa.int32()),
+            "chunk_index": pa.array([i % 20 for i in range(n)], pa.int32()),
+        },
+        schema=chunk_schema("synthetic", DIM),
+    )
+    table = connect(str(path)).create_table("chunks", schema=rows.schema)
+    table.add(rows)
+    table.optimize()
+    return table, vectors, texts, owners
+
+
+def percentiles(samples: list[float]) -> dict[str, float]:
+    ms = sorted(s * 1000 for s in samples)
+    return {"p50_ms": round(statistics.median(ms), 3),
+            "p95_ms": round(ms[int(len(ms) * 0.95) - 1], 3)}
+
+
+def timed(fn: Callable[[int], object], n: int) -> list[float]:
+    for i in range(min(10, n)):  # warm caches
+        fn(i)
+    out = []
+    for i in range(n):
+        start = time.perf_counter()
+        fn(i)
+        out.append(time.perf_counter() - start)
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
+    parser.add_argument("--queries", type=int, default=200)
+    args = parser.parse_args()
+    model = MiniLMEmbedding()
+    report: dict[str, Any] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for n in args.sizes:
+            report[str(n)] = run_size(Path(tmp) / str(n), n, args.queries, model)
+    print(json.dumps(report, indent=2))
+
+
+def run_size(path: Path, n: int, q: int, model: MiniLMEmbedding) -> dict[str, Any]:
+    raw, vectors, texts, owners = build(path / "plain", n)
+    store = ChunkStore(open_table(connect(str(path / "plain")), "chunks", model_id="synthetic",
+                                  dim=DIM))
+    store._t.optimize()  # fold all rows into the new indexes, as maintenance does
+    rng = random.Random(1)
+    picks = [rng.randrange(n) for _ in range(q)]
+    noise = np.random.default_rng(2).normal(scale=0.05, size=(q, DIM)).astype(np.float32)
+    qvecs = vectors[picks] + noise
+    qvecs /= np.linalg.norm(qvecs, axis=1, keepdims=True)
+    qtexts = [" ".join(texts[p].split()[5:10]) for p in picks]
+    qowners = [owners[p] for p in picks]
+    by_owner = {o: np.flatnonzero(np.array(owners) == o) for o in set(owners)}
+    noidx = lancedb.connect(str(path / "noidx")).create_table("t", data=raw.to_arrow())
+    cols = ["id", "doc_id", "owner", "text", "filename", "page", "chunk_index", "_distance"]
+
+    def ours(i: int) -> list[Hit]:
+        retriever = HybridRetriever(store, model, owner=qowners[i], top_k=K, candidates=30,
+                                    weights=FusionWeights())
+        return retriever.search(qtexts[i], embedding=qvecs[i].tolist())
+
+    def ours_vector(i: int) -> list[Hit]:
+        return store.search_vector(qvecs[i].tolist(), owner=qowners[i], k=K)
+
+    def plain(i: int) -> object:
+        return (noidx.search(qvecs[i]).distance_type("cosine")
+                .where(f.eq("owner", qowners[i]), prefilter=True).limit(K).to_arrow())
+
+    def raw_hybrid(i: int) -> object:
+        where = f.eq("owner", qowners[i])
+        v = (store._t.search(qvecs[i]).distance_type("cosine").where(where, prefilter=True)
+             .select(["id", "_distance"]).limit(30).to_arrow())
+        t = (store._t.search(qtexts[i], query_type="fts").where(where, prefilter=True)
+             .select(["id", "_score"]).limit(30).to_arrow())
+        return v, t
+
+    def raw_vector(i: int) -> object:
+        return (store._t.search(qvecs[i]).distance_type("cosine")
+                .where(f.eq("owner", qowners[i]), prefilter=True).select(["id", "_distance"]).limit(K)
+                .to_arrow())
+
+    def numpy_brute(i: int) -> np.ndarray:
+        rows = by_owner[qowners[i]]
+        scores = vectors[rows] @ qvecs[i]
+        top = np.argpartition(-scores, K)[:K]
+        return rows[top[np.argsort(-scores[top])]]
+
+    embed_times = timed(lambda i: model.embed([qtexts[i]]), q)
+    exact = [set(numpy_brute(i).tolist()) for i in range(q)]
+    got = [{int(h.id.split(":")[0][3:]) * 20 + h.chunk_index for h in ours_vector(i)}
+           for i in range(q)]
+    recall = statistics.mean(len(a & b) / K for a, b in zip(exact, got, strict=True))
+    results = {
+        "service_hybrid": percentiles(timed(ours, q)),
+        "service_vector_only": percentiles(timed(ours_vector, q)),
+        "query_embedding": percentiles(embed_times),
+        "a_plain_lancedb_vector_no_index": percentiles(timed(plain, q)),
+        "b_raw_lancedb_hybrid_same_work": percentiles(timed(raw_hybrid, q)),
+        "b_raw_lancedb_vector_bitmap": percentiles(timed(raw_vector, q)),
+        "c_numpy_brute_force_owner_rows": percentiles(timed(numpy_brute, q)),
+        "service_vector_recall_at_10_vs_exact": round(recall, 4),
+    }
+    hybrid, embed = results["service_hybrid"], results["query_embedding"]
+    results["service_hybrid_with_embedding"] = {
+        key: round(hybrid[key] + embed[key], 3) for key in ("p50_ms", "p95_ms")
+    }
+    results["ratio_service_to_raw_hybrid_p95"] = round(
+        hybrid["p95_ms"] / results["b_raw_lancedb_hybrid_same_work"]["p95_ms"], 2)
+    return results
+
+
+if __name__ == "__main__":
+    main()
