@@ -7,7 +7,11 @@ STAMP := $(VENV)/.installed-$(shell cat requirements-dev.lock requirements-tools
 export UV_LINK_MODE := copy
 export UV_NO_PROGRESS := 1
 
-.PHONY: install run test check fmt lint types pytest lock clean
+WEB_STAMP := frontend/node_modules/.installed-$(shell sha256sum frontend/package-lock.json | cut -c1-12)
+WEB_SOURCES := $(shell find frontend/src frontend/public -type f 2>/dev/null) frontend/index.html frontend/vite.config.ts frontend/package-lock.json frontend/tsconfig.json
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: install run test check fmt lint types pytest lock clean web web-deps webtest system-deps
 
 install: $(STAMP)
 
@@ -19,8 +23,29 @@ $(STAMP):
 	@$(VENV)/bin/uv pip install -q --python $(PY) --no-deps -e .
 	@rm -f $(VENV)/.installed-* && touch $@
 
-run: install
-	$(VENV)/bin/rag demo
+# Debian packages the browser tests need (Chromium, driven by playwright-core without downloads)
+system-deps:
+	@command -v chromium >/dev/null || { echo "==> installing chromium (apt-get)"; \
+		$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium >/dev/null; }
+
+web-deps: $(WEB_STAMP)
+
+$(WEB_STAMP): frontend/package-lock.json
+	@echo "==> npm ci (frontend)"
+	@cd frontend && npm ci --no-audit --no-fund --loglevel=error
+	@rm -f frontend/node_modules/.installed-* && touch $@
+
+web: web-deps frontend/dist/index.html
+
+frontend/dist/index.html: $(WEB_SOURCES)
+	@echo "==> building the web app (frontend/dist)"
+	@cd frontend && npm run -s build
+
+webtest: web-deps
+	@echo "==> vitest (frontend unit tests)" && cd frontend && npm test --silent
+
+run: install web
+	$(VENV)/bin/rag serve
 
 check: install
 	@echo "==> ruff format --check" && $(VENV)/bin/ruff format --check service handlers tests
@@ -34,7 +59,7 @@ fmt: install
 pytest: install
 	$(VENV)/bin/pytest -q --durations=15 $(PYTEST_ARGS)
 
-test: check pytest
+test: check webtest web system-deps pytest
 
 lock:
 	$(VENV)/bin/uv pip compile -q --generate-hashes --python-version 3.11 --python-platform x86_64-manylinux_2_28 pyproject.toml -o requirements.lock

@@ -1,0 +1,36 @@
+// Wire types, generated from the server's schema snapshot (openapi.json -> schema.d.ts).
+import type { components } from "./schema";
+
+type S = components["schemas"];
+
+export type Document = S["Document"];
+export type DocumentStatus = S["DocumentStatus"];
+export type DocumentPage = S["DocumentPage"];
+export type CreateDocumentResponse = S["CreateDocumentResponse"];
+export type UploadTarget = S["UploadTarget"];
+export type Me = S["Me"];
+export type DevLoginRequest = S["DevLoginRequest"];
+export type TokenResponse = S["TokenResponse"];
+export type ErrorCode = S["ErrorCode"];
+export type ChatTurn = S["ChatTurn"];
+export type Source = S["Source"];
+export type AskAction = S["AskAction"];
+export type CancelAction = S["CancelAction"];
+export type PingAction = S["PingAction"];
+export type ClientMessage = AskAction | CancelAction | PingAction;
+export type TokenEvent = S["TokenEvent"];
+export type SourcesEvent = S["SourcesEvent"];
+export type DoneEvent = S["DoneEvent"];
+export type ErrorEvent = S["ErrorEvent"];
+export type DocumentEvent = S["DocumentEvent"];
+export type PongEvent = S["PongEvent"];
+export type ServerEvent = TokenEvent | SourcesEvent | DoneEvent | ErrorEvent | DocumentEvent | PongEvent;
+
+const EVENT_TYPES = new Set(["token", "sources", "done", "error", "document", "pong"]);
+
+/** Narrow an untrusted parsed frame to a server event (unknown types are dropped, not thrown). */
+export function asServerEvent(value: unknown): ServerEvent | null {
+  if (typeof value !== "object" || value === null) return null;
+  const type = (value as { type?: unknown }).type;
+  return typeof type === "string" && EVENT_TYPES.has(type) ? (value as ServerEvent) : null;
+}

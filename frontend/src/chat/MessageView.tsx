@@ -1,0 +1,99 @@
+import { useMemo, useState, type ReactNode } from "react";
+import { SafeMarkdown } from "../markdown/SafeMarkdown";
+import type { AssistantMessage, Message } from "./chatState";
+
+interface Props {
+  message: Message;
+  onCite: (message: AssistantMessage, n: number) => void;
+  onRetry: (id: string) => void;
+  onStop: () => void;
+}
+
+const STATUS_TEXT: Partial<Record<AssistantMessage["status"], string>> = {
+  stopped: "Stopped.",
+  interrupted: "The connection dropped before the answer finished.",
+};
+
+function CopyButton({ text }: { text: string }): ReactNode {
+  const [copied, setCopied] = useState(false);
+  const copy = async () => {
+    try {
+      await navigator.clipboard.writeText(text);
+      setCopied(true);
+      setTimeout(() => setCopied(false), 1500);
+    } catch {
+      setCopied(false);
+    }
+  };
+  return (
+    <button type="button" className="small-button" onClick={() => void copy()} disabled={!text}>
+      {copied ? "Copied" : "Copy"}
+    </button>
+  );
+}
+
+function Answer({ message, onCite, onRetry, onStop }: Props & { message: AssistantMessage }): ReactNode {
+  const known = useMemo(() => new Set(message.sources.map((s) => s.n)), [message.sources]);
+  const streaming = message.status === "streaming";
+  return (
+    <article className={`message assistant ${message.status}`} aria-busy={streaming} data-request-id={message.requestId} data-status={message.status}>
+      <h3 className="visually-hidden">Answer</h3>
+      <div className="answer-text">
+        {message.text ? (
+          <SafeMarkdown text={message.text} knownCitations={known} onCite={(n) => onCite(message, n)} />
+        ) : streaming ? (
+          <p className="muted typing" aria-label="Thinking">
+            <span className="dot" />
+            <span className="dot" />
+            <span className="dot" />
+          </p>
+        ) : null}
+      </div>
+      {message.sources.length > 0 && (
+        <ol className="source-chips" aria-label="Sources">
+          {message.sources.map((s) => (
+            <li key={s.n}>
+              <button type="button" className="chip" onClick={() => onCite(message, s.n)}>
+                <span className="chip-n">{s.n}</span> {s.filename}
+                {s.page != null && <span className="muted"> p. {s.page}</span>}
+              </button>
+            </li>
+          ))}
+        </ol>
+      )}
+      {message.error && message.status === "error" && (
+        <p className="error-text" role="alert">
+          {message.error}
+        </p>
+      )}
+      {STATUS_TEXT[message.status] && <p className="muted small">{STATUS_TEXT[message.status]}</p>}
+      <div className="message-actions">
+        {streaming ? (
+          <button type="button" className="small-button" onClick={onStop}>
+            Stop
+          </button>
+        ) : (
+          <>
+            <CopyButton text={message.text} />
+            <button type="button" className="small-button" onClick={() => onRetry(message.id)}>
+              Retry
+            </button>
+          </>
+        )}
+      </div>
+    </article>
+  );
+}
+
+export function MessageView(props: Props): ReactNode {
+  const { message } = props;
+  if (message.kind === "user") {
+    return (
+      <article className="message user">
+        <h3 className="visually-hidden">You asked</h3>
+        <p>{message.text}</p>
+      </article>
+    );
+  }
+  return <Answer {...props} message={message} />;
+}

@@ -1,0 +1,75 @@
+"""Logging for the local server: query strings (``?token=``, upload signatures) and anything
+shaped like a JWT are redacted from every record, and the access log carries paths only."""
+
+from __future__ import annotations
+
+import logging
+import re
+import sys
+import time
+from collections.abc import Awaitable, Callable
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+_QUERY = re.compile(r"\?[^\s\"'<>]*")
+_JWT = re.compile(r"\beyJ[\w-]{4,}\.[\w-]{4,}\.[\w-]*")
+REDACTED = "[redacted]"
+access_log = logging.getLogger("rag.access")
+
+
+def redact(text: str) -> str:
+    """``text`` without query strings or token-shaped strings."""
+    return _JWT.sub(REDACTED, _QUERY.sub("?" + REDACTED, text))
+
+
+class RedactingFilter(logging.Filter):
+    """Rewrites each record's message (uvicorn logs WebSocket handshakes with their query)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Redact in place; never drops a record."""
+        message = record.getMessage()
+        cleaned = redact(message)
+        if cleaned != message:
+            record.msg, record.args = cleaned, None
+        return True
+
+
+class RedactingFormatter(logging.Formatter):
+    """Also redacts tracebacks, which the filter cannot reach."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        """The formatted record, redacted."""
+        return redact(super().format(record))
+
+
+def configure_logging(level: int = logging.INFO) -> None:
+    """One stderr handler on the root logger, redacting; uvicorn's loggers propagate to it."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(RedactingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(RedactingFilter())
+    root = logging.getLogger()
+    for old in list(root.handlers):
+        root.removeHandler(old)
+    root.addHandler(handler)
+    root.setLevel(level)
+    for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
+        logger = logging.getLogger(name)
+        logger.handlers.clear()
+        logger.propagate = True
+
+
+async def log_access(
+    request: Request, call_next: Callable[[Request], Awaitable[Response]]
+) -> Response:
+    """HTTP middleware: method, path (never the query), status and duration."""
+    started = time.perf_counter()
+    response = await call_next(request)
+    access_log.info(
+        "%s %s %d %.1fms",
+        request.method,
+        request.url.path,
+        response.status_code,
+        (time.perf_counter() - started) * 1000,
+    )
+    return response

@@ -1,0 +1,189 @@
+"""The chat WebSocket of the local server (DESIGN.md protocol): questions are answered in
+worker threads, several per connection, told apart by ``request_id``; the owner's document
+status changes are pushed to every open connection of theirs."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from collections.abc import Generator
+from concurrent.futures import Executor
+
+from fastapi import FastAPI, WebSocket
+from pydantic import BaseModel
+from starlette.websockets import WebSocketDisconnect
+
+from service.adapters.notifier import InProcessNotifier
+from service.errors import ErrorCode, RagError
+from service.models import (
+    AskAction,
+    CancelAction,
+    ChatEvent,
+    DocumentEvent,
+    ErrorEvent,
+    PongEvent,
+)
+from service.ports import Identity, Principal
+from service.protocol import encode_event, parse_client_message
+from service.wiring import Services
+
+log = logging.getLogger(__name__)
+
+UNAUTHORIZED_CLOSE = 4401  # before accept, uvicorn turns it into HTTP 403 on the handshake
+
+
+class ChatConnection:
+    """One open WebSocket: a receive loop, a send loop, and the answers in flight."""
+
+    def __init__(
+        self,
+        websocket: WebSocket,
+        services: Services,
+        who: Principal,
+        *,
+        executor: Executor,
+        max_in_flight: int,
+    ) -> None:
+        self._ws = websocket
+        self._services = services
+        self._who = who
+        self._executor = executor
+        self._max = max_in_flight
+        self._out: asyncio.Queue[str] = asyncio.Queue()
+        self._running: dict[str, threading.Event] = {}
+        self._gone = threading.Event()
+        self._loop = asyncio.get_running_loop()
+
+    async def run(self) -> None:
+        """Serve the connection until the client leaves; then stop its answers."""
+        notifier = self._services.notifier
+        unsubscribe = (
+            notifier.subscribe(self._who.user_id, self._on_document)
+            if isinstance(notifier, InProcessNotifier)
+            else None
+        )
+        sender = asyncio.create_task(self._send_loop())
+        try:
+            await self._receive_loop()
+        finally:
+            self._gone.set()
+            for flag in self._running.values():
+                flag.set()
+            if unsubscribe:
+                unsubscribe()
+            sender.cancel()
+
+    async def _receive_loop(self) -> None:
+        while True:
+            try:
+                message = await self._ws.receive()
+            except (WebSocketDisconnect, RuntimeError):
+                return
+            if message["type"] == "websocket.disconnect":
+                return
+            raw = message.get("text")
+            self._dispatch(parse_client_message(raw if raw is not None else message["bytes"]))
+
+    async def _send_loop(self) -> None:
+        while True:
+            text = await self._out.get()
+            try:
+                await self._ws.send_text(text)
+            except (WebSocketDisconnect, RuntimeError):
+                return  # the receive loop sees the disconnect and cleans up
+
+    def _dispatch(self, action: object) -> None:
+        if isinstance(action, ErrorEvent):
+            self._send(action)
+        elif isinstance(action, AskAction):
+            self._start(action)
+        elif isinstance(action, CancelAction):
+            flag = self._running.get(action.request_id)
+            if flag is not None:  # an answer already finished needs no cancel: ignore it
+                flag.set()
+        else:
+            self._send(PongEvent())
+
+    def _start(self, ask: AskAction) -> None:
+        rid = ask.request_id
+        if rid in self._running:
+            self._send(_error(rid, ErrorCode.BAD_REQUEST, "this request_id is already running"))
+            return
+        if len(self._running) >= self._max:
+            self._send(_error(rid, ErrorCode.RATE_LIMITED, "too many questions in flight"))
+            return
+        flag = self._running[rid] = threading.Event()
+        future = self._loop.run_in_executor(self._executor, self._answer, ask, flag)
+        future.add_done_callback(lambda _f: self._running.pop(rid, None))
+
+    def _answer(self, ask: AskAction, stop: threading.Event) -> None:
+        """Runs in a worker thread: stream the answer's events until done or stopped."""
+        outcome, frames = "cancelled", 0
+        events = self._events(ask, stop)
+        try:
+            for event in events:
+                if stop.is_set():
+                    break
+                self._send(event)
+                frames += 1
+                if event.type in ("done", "error"):
+                    outcome = event.type
+        finally:
+            events.close()  # stop the generation now, not when the generator is collected
+        if outcome == "cancelled":
+            if self._gone.is_set():
+                outcome = "disconnected"
+            else:
+                self._send(_error(ask.request_id, ErrorCode.CANCELLED, "the answer was cancelled"))
+        log.info("chat request %s ended: %s after %d frames", ask.request_id, outcome, frames)
+
+    def _events(self, ask: AskAction, stop: threading.Event) -> Generator[ChatEvent, None, None]:
+        if stop.is_set():  # cancelled (or left) while waiting for a free thread: skip the work
+            return
+        yield from self._services.chat.ask(
+            self._who.user_id,
+            ask.question,
+            history=ask.history,
+            doc_ids=ask.doc_ids,
+            request_id=ask.request_id,
+            cancelled=stop.is_set,
+        )
+
+    def _on_document(self, event: DocumentEvent) -> None:
+        """Notifier callback (any thread)."""
+        self._send(event)
+
+    def _send(self, event: BaseModel) -> None:
+        """Queue a frame for the send loop; callable from any thread."""
+        if self._gone.is_set():
+            return
+        try:
+            self._loop.call_soon_threadsafe(self._out.put_nowait, encode_event(event))
+        except RuntimeError:  # the event loop is closing (server shutdown)
+            self._gone.set()
+
+
+def _error(request_id: str, code: ErrorCode, message: str) -> ErrorEvent:
+    return ErrorEvent(request_id=request_id, code=code, message=message)
+
+
+def add_chat_route(app: FastAPI, services: Services, identity: Identity) -> None:
+    """``/ws?token=...``: refused (4401, HTTP 403 on the handshake) without a valid token."""
+
+    @app.websocket("/ws")
+    async def chat_socket(websocket: WebSocket, token: str = "") -> None:
+        try:
+            who = identity.verify(token)
+        except RagError:
+            await websocket.close(code=UNAUTHORIZED_CLOSE)
+            return
+        await websocket.accept()
+        connection = ChatConnection(
+            websocket,
+            services,
+            who,
+            executor=app.state.chat_executor,
+            max_in_flight=services.settings.max_requests_per_connection,
+        )
+        await connection.run()

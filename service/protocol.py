@@ -1,0 +1,69 @@
+"""The chat WebSocket protocol, independent of any transport: raw client text in, a typed
+action (or the error event to send back) out; events out as JSON text. The local server and
+the AWS WebSocket Lambdas both use it, so they parse and answer identically."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from pydantic import BaseModel, TypeAdapter, ValidationError
+
+from service.errors import ErrorCode
+from service.models import AskAction, CancelAction, ClientMessage, ErrorEvent, PingAction
+
+MAX_MESSAGE_BYTES = 128 * 1024  # API Gateway's message limit: the same bound everywhere
+ACTIONS = ("ask", "cancel", "ping")
+
+ClientAction = AskAction | CancelAction | PingAction
+_ADAPTER: TypeAdapter[ClientAction] = TypeAdapter(ClientMessage)
+
+
+def parse_client_message(raw: str | bytes) -> ClientAction | ErrorEvent:
+    """Parse one client frame.
+
+    Args:
+        raw: the frame's text (bytes are decoded as UTF-8).
+
+    Returns:
+        The action, or the ``ErrorEvent`` to send back (``bad_request``; carrying the
+        ``request_id`` when the message had a usable one). Never raises for client input.
+    """
+    if len(raw) > MAX_MESSAGE_BYTES:
+        return _error(None, "the message is larger than 128 KB")
+    try:
+        data = json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        return _error(None, "the message is not valid JSON")
+    if not isinstance(data, dict):
+        return _error(None, "the message must be a JSON object")
+    request_id = _request_id(data)
+    action = data.get("action")
+    if action not in ACTIONS:
+        return _error(request_id, f"unknown action {str(action)[:40]!r}; expected one of {ACTIONS}")
+    try:
+        return _ADAPTER.validate_python(data)
+    except ValidationError as exc:
+        return _error(request_id, _describe(exc))
+
+
+def encode_event(event: BaseModel) -> str:
+    """The JSON text of a server event (nulls kept: the wire shapes are fixed)."""
+    return event.model_dump_json()
+
+
+def _request_id(data: dict[str, Any]) -> str | None:
+    value = data.get("request_id")
+    if isinstance(value, str) and 0 < len(value) <= 128:
+        return value
+    return None
+
+
+def _describe(exc: ValidationError) -> str:
+    first = exc.errors(include_url=False, include_input=False)[0]
+    where = ".".join(str(part) for part in first["loc"]) or "message"
+    return f"invalid {where}: {first['msg']}"[:300]
+
+
+def _error(request_id: str | None, message: str) -> ErrorEvent:
+    return ErrorEvent(request_id=request_id, code=ErrorCode.BAD_REQUEST, message=message)
