@@ -48,13 +48,13 @@ run: install web
 	$(VENV)/bin/rag serve
 
 check: install
-	@echo "==> ruff format --check" && $(VENV)/bin/ruff format --check service handlers tests
-	@echo "==> ruff check" && $(VENV)/bin/ruff check service handlers tests
+	@echo "==> ruff format --check" && $(VENV)/bin/ruff format --check service handlers tests infra benchmarks
+	@echo "==> ruff check" && $(VENV)/bin/ruff check service handlers tests infra benchmarks
 	@echo "==> mypy --strict service handlers" && $(VENV)/bin/mypy
 
 fmt: install
-	$(VENV)/bin/ruff format service handlers tests
-	$(VENV)/bin/ruff check --fix service handlers tests
+	$(VENV)/bin/ruff format service handlers tests infra benchmarks
+	$(VENV)/bin/ruff check --fix service handlers tests infra benchmarks
 
 pytest: install
 	$(VENV)/bin/pytest -q --durations=15 $(PYTEST_ARGS)
@@ -65,6 +65,22 @@ lock:
 	$(VENV)/bin/uv pip compile -q --generate-hashes --python-version 3.11 --python-platform x86_64-manylinux_2_28 pyproject.toml -o requirements.lock
 	$(VENV)/bin/uv pip compile -q --generate-hashes --python-version 3.11 --python-platform x86_64-manylinux_2_28 pyproject.toml --all-extras -o requirements-dev.lock
 	$(VENV)/bin/uv pip compile -q --generate-hashes requirements-tools.in -o requirements-tools.lock
+	$(VENV)/bin/uv pip compile -q --generate-hashes --python-version 3.12 --python-platform x86_64-manylinux_2_28 pyproject.toml --extra aws -o requirements-lambda.lock
+
+# AWS deployment (needs AWS credentials and a Docker engine; see infra/README.md)
+CDK_CONTEXT ?=
+CDK_FLAGS ?=
+.PHONY: deploy destroy
+
+infra/node_modules/.bin/cdk: infra/package-lock.json
+	npm --prefix infra ci --no-audit --no-fund
+
+deploy: install web infra/node_modules/.bin/cdk
+	cd infra && ./node_modules/.bin/cdk deploy --all --outputs-file cdk-outputs.json $(CDK_FLAGS) $(CDK_CONTEXT)
+	$(PY) -m infra.publish_web --outputs infra/cdk-outputs.json --dist frontend/dist
+
+destroy: install infra/node_modules/.bin/cdk
+	cd infra && ./node_modules/.bin/cdk destroy --all --force $(CDK_CONTEXT)
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -67,8 +67,10 @@ def build(path: Path, n: int, seed: int = 7) -> tuple[Any, np.ndarray, list[str]
 
 def percentiles(samples: list[float]) -> dict[str, float]:
     ms = sorted(s * 1000 for s in samples)
-    return {"p50_ms": round(statistics.median(ms), 3),
-            "p95_ms": round(ms[int(len(ms) * 0.95) - 1], 3)}
+    return {
+        "p50_ms": round(statistics.median(ms), 3),
+        "p95_ms": round(ms[int(len(ms) * 0.95) - 1], 3),
+    }
 
 
 def timed(fn: Callable[[int], object], n: int) -> list[float]:
@@ -97,8 +99,9 @@ def main() -> None:
 
 def run_size(path: Path, n: int, q: int, model: MiniLMEmbedding) -> dict[str, Any]:
     raw, vectors, texts, owners = build(path / "plain", n)
-    store = ChunkStore(open_table(connect(str(path / "plain")), "chunks", model_id="synthetic",
-                                  dim=DIM))
+    store = ChunkStore(
+        open_table(connect(str(path / "plain")), "chunks", model_id="synthetic", dim=DIM)
+    )
     store._t.optimize()  # fold all rows into the new indexes, as maintenance does
     rng = random.Random(1)
     picks = [rng.randrange(n) for _ in range(q)]
@@ -109,32 +112,53 @@ def run_size(path: Path, n: int, q: int, model: MiniLMEmbedding) -> dict[str, An
     qowners = [owners[p] for p in picks]
     by_owner = {o: np.flatnonzero(np.array(owners) == o) for o in set(owners)}
     noidx = lancedb.connect(str(path / "noidx")).create_table("t", data=raw.to_arrow())
-    cols = ["id", "doc_id", "owner", "text", "filename", "page", "chunk_index", "_distance"]
 
     def ours(i: int) -> list[Hit]:
-        retriever = HybridRetriever(store, model, owner=qowners[i], top_k=K, candidates=30,
-                                    weights=FusionWeights())
+        retriever = HybridRetriever(
+            store, model, owner=qowners[i], top_k=K, candidates=30, weights=FusionWeights()
+        )
         return retriever.search(qtexts[i], embedding=qvecs[i].tolist())
 
     def ours_vector(i: int) -> list[Hit]:
         return store.search_vector(qvecs[i].tolist(), owner=qowners[i], k=K)
 
     def plain(i: int) -> object:
-        return (noidx.search(qvecs[i]).distance_type("cosine")
-                .where(f.eq("owner", qowners[i]), prefilter=True).limit(K).to_arrow())
+        return (
+            noidx.search(qvecs[i])
+            .distance_type("cosine")
+            .where(f.eq("owner", qowners[i]), prefilter=True)
+            .limit(K)
+            .to_arrow()
+        )
 
     def raw_hybrid(i: int) -> object:
         where = f.eq("owner", qowners[i])
-        v = (store._t.search(qvecs[i]).distance_type("cosine").where(where, prefilter=True)
-             .select(["id", "_distance"]).limit(30).to_arrow())
-        t = (store._t.search(qtexts[i], query_type="fts").where(where, prefilter=True)
-             .select(["id", "_score"]).limit(30).to_arrow())
+        v = (
+            store._t.search(qvecs[i])
+            .distance_type("cosine")
+            .where(where, prefilter=True)
+            .select(["id", "_distance"])
+            .limit(30)
+            .to_arrow()
+        )
+        t = (
+            store._t.search(qtexts[i], query_type="fts")
+            .where(where, prefilter=True)
+            .select(["id", "_score"])
+            .limit(30)
+            .to_arrow()
+        )
         return v, t
 
     def raw_vector(i: int) -> object:
-        return (store._t.search(qvecs[i]).distance_type("cosine")
-                .where(f.eq("owner", qowners[i]), prefilter=True).select(["id", "_distance"]).limit(K)
-                .to_arrow())
+        return (
+            store._t.search(qvecs[i])
+            .distance_type("cosine")
+            .where(f.eq("owner", qowners[i]), prefilter=True)
+            .select(["id", "_distance"])
+            .limit(K)
+            .to_arrow()
+        )
 
     def numpy_brute(i: int) -> np.ndarray:
         rows = by_owner[qowners[i]]
@@ -144,8 +168,9 @@ def run_size(path: Path, n: int, q: int, model: MiniLMEmbedding) -> dict[str, An
 
     embed_times = timed(lambda i: model.embed([qtexts[i]]), q)
     exact = [set(numpy_brute(i).tolist()) for i in range(q)]
-    got = [{int(h.id.split(":")[0][3:]) * 20 + h.chunk_index for h in ours_vector(i)}
-           for i in range(q)]
+    got = [
+        {int(h.id.split(":")[0][3:]) * 20 + h.chunk_index for h in ours_vector(i)} for i in range(q)
+    ]
     recall = statistics.mean(len(a & b) / K for a, b in zip(exact, got, strict=True))
     results = {
         "service_hybrid": percentiles(timed(ours, q)),
@@ -162,7 +187,8 @@ def run_size(path: Path, n: int, q: int, model: MiniLMEmbedding) -> dict[str, An
         key: round(hybrid[key] + embed[key], 3) for key in ("p50_ms", "p95_ms")
     }
     results["ratio_service_to_raw_hybrid_p95"] = round(
-        hybrid["p95_ms"] / results["b_raw_lancedb_hybrid_same_work"]["p95_ms"], 2)
+        hybrid["p95_ms"] / results["b_raw_lancedb_hybrid_same_work"]["p95_ms"], 2
+    )
     return results
 
 

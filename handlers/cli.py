@@ -15,9 +15,12 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from handlers.eval_cli import eval_command
+from handlers.serve import serve
 from service.config import Settings
 from service.errors import RagError
 from service.ingestion import Outcome
+from service.maintenance import run_maintenance
 from service.models import (
     ChatTurn,
     Document,
@@ -27,7 +30,9 @@ from service.models import (
     TokenEvent,
 )
 from service.ports import Principal
-from service.wiring import Services, build_services
+from service.providers import build_embedding
+from service.reindex import RebuildFailed, indexed_documents, rebuild_index
+from service.wiring import Services, build_services, storage_adapters
 
 app = typer.Typer(
     help="Chat with your documents: offline on this machine, or on AWS.",
@@ -36,6 +41,8 @@ app = typer.Typer(
 )
 docs_app = typer.Typer(help="List, inspect, delete and re-index documents.", no_args_is_help=True)
 app.add_typer(docs_app, name="docs")
+app.command("eval")(eval_command)
+app.command()(serve)
 out = Console()
 err = Console(stderr=True)
 
@@ -60,10 +67,14 @@ def main(
     _state["data_dir"] = data_dir
 
 
-@lru_cache(maxsize=1)
 def services() -> Services:
-    """The services for this invocation."""
-    settings = Settings() if _state["data_dir"] is None else Settings(data_dir=_state["data_dir"])
+    """The services for this invocation (built once per data dir)."""
+    return _services(_state["data_dir"])
+
+
+@lru_cache(maxsize=4)
+def _services(data_dir: Path | None) -> Services:
+    settings = Settings() if data_dir is None else Settings(data_dir=data_dir)
     return build_services(settings)
 
 
@@ -221,6 +232,69 @@ def chat(user: UserOpt = None) -> None:
             ChatTurn(role="user", content=question),
             ChatTurn(role="assistant", content=answer),
         ]
+
+
+@app.command()
+def reindex(
+    all_docs: Annotated[bool, typer.Option("--all", help="Rebuild the whole index")] = False,
+) -> None:
+    """Rebuild every document into a new table (after changing the embedding model or the
+    chunking settings); queries keep using the old table until the new one is complete."""
+    if not all_docs:
+        raise typer.BadParameter("use --all (one document: rag docs reindex DOC_ID)")
+    settings = services_settings()
+    embed_model, model_id, dim = build_embedding(settings)
+    registry, blobs, _, _ = storage_adapters(settings)
+    total = sum(1 for _ in indexed_documents(registry))
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+    ) as progress:
+        task = progress.add_task(f"re-indexing with {model_id}", total=total)
+        try:
+            report = rebuild_index(
+                settings,
+                registry=registry,
+                blobs=blobs,
+                embed_model=embed_model,
+                model_id=model_id,
+                dim=dim,
+                on_document=lambda _doc: progress.advance(task),
+            )
+        except RebuildFailed as exc:
+            for doc_id, reason in exc.report.failed.items():
+                err.print(f"[red]failed[/red] {doc_id}: {reason}")
+            raise fail(exc) from exc
+    err.print(
+        f"switched from {report.old_table} to {report.new_table}: {report.documents} "
+        f"documents, {report.chunks} chunks in {report.seconds:.1f} s"
+    )
+
+
+def services_settings() -> Settings:
+    """Settings of this invocation without opening the vector table."""
+    data_dir = _state["data_dir"]
+    return Settings() if data_dir is None else Settings(data_dir=data_dir)
+
+
+@app.command()
+def maintain(
+    retention_s: Annotated[
+        float | None, typer.Option(help="Delete table versions older than this (seconds)")
+    ] = None,
+) -> None:
+    """Compact the vector table, update its indexes and remove old versions."""
+    svc = services()
+    keep = svc.settings.maintenance_retention_s if retention_s is None else retention_s
+    report = run_maintenance(svc.store, retention_s=keep)
+    err.print(
+        f"maintenance done in {report.seconds:.1f} s: table versions "
+        f"{report.versions_before} -> {report.versions_after}"
+    )
 
 
 @app.command()

@@ -119,7 +119,7 @@ class Settings(BaseSettings):
     bedrock_cohere_model: str = "cohere.embed-english-v3"
     bedrock_embed_dimensions: int = Field(default=1024, description="Titan v2: 256, 512 or 1024")
     bedrock_llm_model: str = "anthropic.claude-3-5-haiku-20241022-v1:0"
-    bedrock_concurrency: int = Field(default=8, ge=1, le=64, description="Titan calls in flight")
+    bedrock_concurrency: int = Field(default=16, ge=1, le=64, description="Titan calls in flight")
     bedrock_max_attempts: int = Field(default=6, ge=1, le=20)
     bedrock_timeout_s: float = Field(default=60.0, gt=0)
 

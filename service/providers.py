@@ -18,10 +18,15 @@ def build_embedding(settings: Settings) -> tuple[BaseEmbedding, str, int]:
     if settings.embed_provider is EmbedProvider.MINILM:
         model = MiniLMEmbedding(embed_batch_size=settings.embed_batch_size)
         return model, MINILM_MODEL_ID, model.dimension
-    raise Unavailable(
-        f"embedding provider {settings.embed_provider.value!r} needs the AWS extras "
-        "(not part of this build yet)"
-    )
+    try:
+        from service.bedrock import bedrock_embedding
+    except ImportError as exc:
+        raise Unavailable(
+            f"embedding provider {settings.embed_provider.value!r} needs the AWS extras "
+            "(pip install 'rag-service[aws]')"
+        ) from exc
+    bedrock = bedrock_embedding(settings)
+    return bedrock, bedrock.model_name, bedrock.dimension
 
 
 def build_answerer(settings: Settings, embed_model: BaseEmbedding) -> Answerer:
@@ -56,6 +61,10 @@ def build_llm(settings: Settings) -> Any:
             request_timeout=120.0,
             additional_kwargs={"num_predict": settings.llm_max_tokens},
         )
+    if settings.llm_provider is LlmProvider.BEDROCK:
+        from service.bedrock import bedrock_llm
+
+        return bedrock_llm(settings)
     raise Unavailable(
         f"LLM provider {settings.llm_provider.value!r} is not available in this build"
     )

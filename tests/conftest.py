@@ -3,8 +3,11 @@ built once per test session."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import logging
+import os
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -32,6 +35,19 @@ def make_services(
     def make(**overrides: object) -> Services:
         data_dir = overrides.pop("data_dir", None) or tmp_path_factory.mktemp("data")
         settings = Settings(data_dir=data_dir, **overrides)  # type: ignore[arg-type]
+        return build_services(settings, embed_model=embed_model, embed_model_id=MINILM_MODEL_ID)
+
+    return make
+
+
+@pytest.fixture(scope="module")
+def make_services_module(
+    tmp_path_factory: pytest.TempPathFactory, embed_model: MiniLMEmbedding
+) -> Callable[..., Services]:
+    """Like ``make_services``, for module-scoped fixtures."""
+
+    def make(**overrides: object) -> Services:
+        settings = Settings(data_dir=tmp_path_factory.mktemp("data"), **overrides)  # type: ignore[arg-type]
         return build_services(settings, embed_model=embed_model, embed_model_id=MINILM_MODEL_ID)
 
     return make
@@ -72,3 +88,40 @@ BOB_SECRET = (
 )
 ALICE = Principal("alice")
 BOB = Principal("bob")
+
+
+@pytest.fixture(scope="session")
+def moto_endpoint() -> Iterator[str]:
+    """One moto server (S3, SQS, DynamoDB, Cognito, API Gateway management) for the session,
+    on a free loopback port; boto3 and LanceDB talk HTTP to it."""
+    from moto.server import ThreadedMotoServer
+
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per request otherwise
+    for name, value in MOTO_ENV.items():
+        os.environ.setdefault(name, value)
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def aws(moto_endpoint: str) -> Callable[[str], Any]:
+    """``aws("s3")``: a boto3 client of the moto server."""
+    import boto3
+
+    def client(service: str) -> Any:
+        return boto3.session.Session().client(
+            service, region_name=MOTO_ENV["AWS_DEFAULT_REGION"], endpoint_url=moto_endpoint
+        )
+
+    return client
+
+
+MOTO_ENV = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_SESSION_TOKEN": "testing",
+    "AWS_DEFAULT_REGION": "us-east-1",
+}

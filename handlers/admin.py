@@ -1,0 +1,46 @@
+"""Admin REST API on AWS: the shared FastAPI app behind API Gateway's HTTP API through Mangum.
+API Gateway's JWT authorizer checks the token first; the app verifies it again (Cognito)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from mangum import Mangum
+
+from handlers.api import create_api
+from service.adapters.s3_blob import S3BlobStore
+from service.config import get_settings
+from service.identity_cognito import cognito_identity
+from service.models import Document, UploadTarget
+from service.wiring import build_services
+
+logger = Logger(service="rag-admin")
+metrics = Metrics(namespace="RagService", service="admin")
+tracer = Tracer(service="rag-admin")
+
+
+@lru_cache(maxsize=1)
+def _app() -> Mangum:
+    settings = get_settings()
+    services = build_services(settings)
+    blobs = services.blobs
+    assert isinstance(blobs, S3BlobStore)
+
+    def upload_target(doc: Document, _base_url: str) -> UploadTarget:
+        return blobs.upload_target(
+            doc.blob_key, max_bytes=settings.max_upload_bytes, expires_s=settings.upload_url_ttl_s
+        )
+
+    api = create_api(services, cognito_identity(settings), upload_target=upload_target)
+    return Mangum(api, lifespan="off")
+
+
+@logger.inject_lambda_context(correlation_id_path="requestContext.requestId")
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """The HTTP API (payload v2) entry point."""
+    response: dict[str, Any] = _app()(event, context)
+    return response

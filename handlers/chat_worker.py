@@ -1,0 +1,89 @@
+"""Chat worker (invoked asynchronously by the ``ask`` route): runs ``ChatService.ask`` and
+streams its events to the connection, checking the cancel flag between batches."""
+
+from __future__ import annotations
+
+import time
+from functools import lru_cache
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics import MetricUnit
+
+from service.adapters.apigw_notifier import ApiGatewayNotifier
+from service.adapters.dynamo_connections import DynamoConnections
+from service.config import get_settings
+from service.errors import ErrorCode
+from service.models import AskAction, DoneEvent, ErrorEvent
+from service.wiring import Services, build_services
+
+logger = Logger(service="rag-chat-worker")
+metrics = Metrics(namespace="RagService", service="chat-worker")
+tracer = Tracer(service="rag-chat-worker")
+
+CANCEL_CHECK_S = 0.25  # at most one DynamoDB read per quarter second of streaming
+
+
+@lru_cache(maxsize=1)
+def _services() -> Services:
+    return build_services(get_settings())
+
+
+class CancelFlag:
+    """``cancelled()`` for one answer, reading the flag at most every ``CANCEL_CHECK_S``."""
+
+    def __init__(self, connections: DynamoConnections, connection_id: str, request_id: str):
+        self._args = (connection_id, request_id)
+        self._connections = connections
+        self._checked = float("-inf")
+        self._cancelled = False
+
+    def __call__(self) -> bool:
+        now = time.monotonic()
+        if not self._cancelled and now - self._checked >= CANCEL_CHECK_S:
+            self._checked = now
+            self._cancelled = self._connections.is_cancelled(*self._args)
+        return self._cancelled
+
+
+@logger.inject_lambda_context(correlation_id_path="ask.request_id")
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """The Lambda entry point (asynchronous invoke by the ``ask`` route)."""
+    return answer(event)
+
+
+def answer(event: dict[str, Any]) -> dict[str, Any]:
+    """Answer one question (``{connection_id, owner, ask}``); returns what was sent."""
+    services = _services()
+    notifier = services.notifier
+    assert isinstance(notifier, ApiGatewayNotifier)
+    ask = AskAction.model_validate(event["ask"])
+    connection_id, owner = event["connection_id"], event["owner"]
+    cancelled = CancelFlag(notifier.connections, connection_id, ask.request_id)
+    started, frames, finished = time.monotonic(), 0, False
+    for chat_event in services.chat.ask(
+        owner,
+        ask.question,
+        history=ask.history,
+        doc_ids=ask.doc_ids,
+        request_id=ask.request_id,
+        cancelled=cancelled,
+    ):
+        if not notifier.send(connection_id, chat_event):
+            return {"frames": frames, "outcome": "gone"}
+        frames += 1
+        finished = isinstance(chat_event, DoneEvent | ErrorEvent)
+    if not finished:  # ChatService stops quietly when cancelled: tell the client why
+        notifier.send(
+            connection_id,
+            ErrorEvent(
+                request_id=ask.request_id,
+                code=ErrorCode.CANCELLED,
+                message="the answer was cancelled",
+            ),
+        )
+    elapsed = time.monotonic() - started
+    metrics.add_metric(name="AnswerSeconds", unit=MetricUnit.Seconds, value=elapsed)
+    return {"frames": frames, "outcome": "done" if finished else "cancelled"}

@@ -1,0 +1,1 @@
+"""The service's stacks, one per architectural part."""

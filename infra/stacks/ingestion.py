@@ -1,0 +1,130 @@
+"""Ingestion: the function that turns queued uploads into indexed chunks, and the scheduled
+maintenance that compacts LanceDB and removes old versions (so deleted text leaves S3)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_cdk import Aws, Duration, Stack
+from aws_cdk import aws_events as events
+from aws_cdk import aws_events_targets as targets
+from aws_cdk import aws_lambda_event_sources as sources
+from aws_cdk import aws_logs as logs
+from constructs import Construct
+
+from infra import deploy_config as dc
+from infra.environment import base_env
+from infra.functions import FunctionSpec, ServiceFunction, retention
+from infra.permissions import (
+    DOCUMENTS_PREFIX,
+    LANCEDB_PREFIX,
+    grant_bedrock,
+    grant_manage_connections,
+    grant_prefix,
+    grant_table,
+)
+from infra.stacks.api import WS_STAGE, ApiStack, ws_management_url
+from infra.stacks.data import DataStack
+from service.adapters import dynamo_schema as schema
+from service.config import Settings
+
+INGEST = FunctionSpec(
+    "handlers.ingest.handler",
+    "parses, embeds and indexes uploaded documents",
+    memory_mb=3008,
+    timeout_s=dc.INGEST_TIMEOUT_S,
+    ephemeral_mb=2048,  # a document up to the upload limit is spooled to /tmp while parsed
+)
+MAINTENANCE = FunctionSpec(
+    "handlers.maintenance.handler",
+    "LanceDB optimize + cleanup of old versions",
+    memory_mb=2048,
+    timeout_s=dc.MAINTENANCE_TIMEOUT_S,
+    ephemeral_mb=1024,
+)
+
+
+class IngestionStack(Stack):
+    """Work driven by the queue and by the clock."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        config: dc.DeployConfig,
+        data: DataStack,
+        api: ApiStack,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        bedrock_region = config.bedrock_region or Aws.REGION
+        env = base_env(
+            region=Aws.REGION,
+            bedrock_region=bedrock_region,
+            embed_model=config.bedrock_embed_model,
+            llm_model=config.bedrock_llm_model,
+            extra={
+                "documents_bucket": data.bucket.bucket_name,
+                "registry_table": data.registry.table_name,
+                "connections_table": data.connections.table_name,
+                "ingest_queue_url": data.queue.queue_url,
+                "lancedb_uri": data.lancedb_uri,
+                "ws_management_url": ws_management_url(api.ws_api_id.value),
+                "queue_max_receives": config.queue_max_receives,
+            },
+        )
+        self.config, self.data, self.api = config, data, api
+        self.bedrock_region = bedrock_region
+        log_retention = retention(config.log_retention_days)
+        self.ingest = self._ingest(env, log_retention)
+        self.maintenance = self._maintenance(env, log_retention)
+
+    def _ingest(self, env: dict[str, str], log_retention: logs.RetentionDays) -> ServiceFunction:
+        config, data = self.config, self.data
+        ingest = ServiceFunction(
+            self,
+            "Ingest",
+            spec=INGEST,
+            environment=env,
+            log_retention=log_retention,
+            alarm_topic=data.alarm_topic,
+        )
+        ingest.function.add_event_source(
+            sources.SqsEventSource(
+                data.queue,
+                batch_size=config.ingest_batch_size,
+                report_batch_item_failures=True,
+                max_concurrency=config.ingest_max_concurrency,
+            )
+        )
+        role = ingest.role
+        grant_table(role, data.registry, [schema.OWNER_INDEX, schema.ALL_INDEX])
+        # Finds the owner's open connections to notify, and drops those that are gone.
+        grant_table(role, data.connections, [schema.CONNECTIONS_OWNER_INDEX])
+        grant_prefix(role, data.bucket_arn, DOCUMENTS_PREFIX)
+        grant_prefix(role, data.bucket_arn, LANCEDB_PREFIX, write=True)
+        grant_bedrock(role, [config.bedrock_embed_model], self.bedrock_region)
+        grant_manage_connections(role, self.api.ws_api_id, WS_STAGE)
+        return ingest
+
+    def _maintenance(
+        self, env: dict[str, str], log_retention: logs.RetentionDays
+    ) -> ServiceFunction:
+        maintenance = ServiceFunction(
+            self,
+            "Maintenance",
+            spec=MAINTENANCE,
+            environment=env,
+            log_retention=log_retention,
+            alarm_topic=self.data.alarm_topic,
+        )
+        grant_prefix(maintenance.role, self.data.bucket_arn, LANCEDB_PREFIX, write=True)
+        interval_s = int(Settings.model_fields["maintenance_interval_s"].default)
+        events.Rule(
+            self,
+            "MaintenanceSchedule",
+            schedule=events.Schedule.rate(Duration.minutes(max(1, interval_s // 60))),
+            targets=[targets.LambdaFunction(maintenance.function, retry_attempts=0)],
+        )
+        return maintenance

@@ -1,0 +1,179 @@
+"""Document registry in DynamoDB: conditional transitions on (status, version), newest-first
+listing per owner and for all owners through the indexes of ``dynamo_schema``."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from service.adapters import dynamo_schema as ds
+from service.adapters.sqlite_registry import decode_cursor, encode_cursor
+from service.errors import BadRequest, Conflict, NotFound
+from service.models import Document, DocumentPage, DocumentStatus
+
+_MUTABLE = {"status", "error", "chunks", "pages", "size", "sha256", "content_type", "filename"}
+
+
+def created_key(doc: Document) -> str:
+    """The sort key of the list indexes: fixed-width UTC time (so strings sort as times),
+    then the id (unique)."""
+    stamp = doc.created_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return f"{stamp}#{doc.doc_id}"
+
+
+def _serializer() -> tuple[Any, Any]:
+    from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+
+    return TypeSerializer(), TypeDeserializer()
+
+
+class DynamoRegistry:
+    """The AWS registry. ``client`` is a boto3 DynamoDB client."""
+
+    def __init__(self, table_name: str, client: Any) -> None:
+        self._table = table_name
+        self._client = client
+        self._ser, self._de = _serializer()
+
+    def _item(self, doc: Document) -> dict[str, Any]:
+        plain = {k: v for k, v in doc.model_dump(mode="json").items() if v is not None}
+        plain[ds.CREATED_KEY] = created_key(doc)
+        plain[ds.ALL_ATTR] = ds.ALL_VALUE
+        return {k: self._ser.serialize(v) for k, v in plain.items()}
+
+    def _doc(self, item: dict[str, Any]) -> Document:
+        plain = {k: self._de.deserialize(v) for k, v in item.items()}
+        for key in (ds.CREATED_KEY, ds.ALL_ATTR):
+            plain.pop(key, None)
+        plain = {k: int(v) if isinstance(v, Decimal) else v for k, v in plain.items()}
+        return Document.model_validate(plain)
+
+    def create(self, doc: Document) -> None:
+        """Insert a new record; ``Conflict`` if the id exists."""
+        try:
+            self._client.put_item(
+                TableName=self._table,
+                Item=self._item(doc),
+                ConditionExpression="attribute_not_exists(doc_id)",
+            )
+        except self._client.exceptions.ConditionalCheckFailedException as exc:
+            raise Conflict(f"document {doc.doc_id} exists") from exc
+
+    def get(self, doc_id: str) -> Document | None:
+        """The record (strongly consistent read), or None."""
+        out = self._client.get_item(
+            TableName=self._table, Key={ds.REGISTRY_PK: {"S": doc_id}}, ConsistentRead=True
+        )
+        return self._doc(out["Item"]) if "Item" in out else None
+
+    def list(self, owner: str | None, *, cursor: str | None, limit: int) -> DocumentPage:
+        """Newest first through the owner index (or the all-owners index for ``None``)."""
+        if not 1 <= limit <= 1000:
+            raise BadRequest("limit must be between 1 and 1000")
+        hash_attr, hash_value = (
+            (ds.OWNER_ATTR, owner) if owner is not None else (ds.ALL_ATTR, ds.ALL_VALUE)
+        )
+        query: dict[str, Any] = {
+            "TableName": self._table,
+            "IndexName": ds.OWNER_INDEX if owner is not None else ds.ALL_INDEX,
+            "KeyConditionExpression": "#h = :h",
+            "ExpressionAttributeNames": {"#h": hash_attr},
+            "ExpressionAttributeValues": {":h": {"S": hash_value}},
+            "ScanIndexForward": False,
+            "Limit": limit + 1,  # one extra tells whether another page exists
+        }
+        if cursor:
+            created_key, doc_id = decode_cursor(cursor)
+            query["ExclusiveStartKey"] = {
+                hash_attr: {"S": hash_value},
+                ds.CREATED_KEY: {"S": created_key},
+                ds.REGISTRY_PK: {"S": doc_id},
+            }
+        items = self._client.query(**query)["Items"]
+        page = items[:limit]
+        next_cursor = None
+        if len(items) > limit:
+            last = page[-1]
+            next_cursor = encode_cursor(last[ds.CREATED_KEY]["S"], last[ds.REGISTRY_PK]["S"])
+        return DocumentPage(items=[self._doc(i) for i in page], next_cursor=next_cursor)
+
+    def transition(
+        self,
+        doc_id: str,
+        *,
+        expect_status: Iterable[DocumentStatus],
+        expect_version: int,
+        status: DocumentStatus,
+        bump_version: bool = False,
+        **changes: object,
+    ) -> Document:
+        """One conditional ``UpdateItem``; ``Conflict`` if status or version moved on."""
+        unknown = set(changes) - _MUTABLE
+        if unknown:
+            raise ValueError(f"cannot change {sorted(unknown)}")
+        expected = list(expect_status)
+        update = _update_expression(
+            self._ser, expected, expect_version, status, bump_version, changes
+        )
+        try:
+            out = self._client.update_item(
+                TableName=self._table,
+                Key={ds.REGISTRY_PK: {"S": doc_id}},
+                ReturnValues="ALL_NEW",
+                **update,
+            )
+        except self._client.exceptions.ConditionalCheckFailedException:
+            current = self.get(doc_id)
+            if current is None:
+                raise NotFound(f"document {doc_id} not found") from None
+            raise Conflict(
+                f"document {doc_id} is {current.status.value} at version {current.version}"
+            ) from None
+        return self._doc(out["Attributes"])
+
+    def delete(self, doc_id: str) -> None:
+        """Remove the record; absent is not an error."""
+        self._client.delete_item(TableName=self._table, Key={ds.REGISTRY_PK: {"S": doc_id}})
+
+
+def _update_expression(
+    ser: Any,
+    expected: list[DocumentStatus],
+    expect_version: int,
+    status: DocumentStatus,
+    bump_version: bool,
+    changes: dict[str, object],
+) -> dict[str, Any]:
+    names = {"#status": "status", "#version": "version"}
+    values: dict[str, Any] = {
+        ":status": {"S": status.value},
+        ":ev": {"N": str(expect_version)},
+        ":now": {"S": datetime.now(UTC).isoformat()},
+        **{f":e{i}": {"S": s.value} for i, s in enumerate(expected)},
+    }
+    sets = ["#status = :status", "updated_at = :now"]
+    removes = []
+    if bump_version:
+        sets.append("#version = #version + :one")
+        values[":one"] = {"N": "1"}
+    for i, (field, value) in enumerate(sorted(changes.items())):
+        names[f"#f{i}"] = field
+        if value is None:
+            removes.append(f"#f{i}")
+        else:
+            sets.append(f"#f{i} = :f{i}")
+            values[f":f{i}"] = ser.serialize(value)
+    if not expected:  # nothing may match: an impossible status keeps the syntax valid
+        values[":e0"] = {"S": "-"}
+    in_list = ", ".join(f":e{i}" for i in range(max(1, len(expected))))
+    return {
+        "UpdateExpression": "SET "
+        + ", ".join(sets)
+        + (" REMOVE " + ", ".join(removes) if removes else ""),
+        "ConditionExpression": "attribute_exists(doc_id) AND #version = :ev"
+        f" AND #status IN ({in_list})",
+        "ExpressionAttributeNames": names,
+        "ExpressionAttributeValues": values,
+    }
