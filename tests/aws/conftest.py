@@ -175,15 +175,18 @@ def stack(moto_endpoint: str, aws: Callable[[str], Any], bedrock: BedrockServer)
         "llm_max_tokens": 700,
         "maintenance_retention_s": 0,
     }
-    saved = {k: os.environ.get(env_name(k)) for k in env}
-    os.environ.update({env_name(k): str(getattr(v, "value", v)) for k, v in env.items()})
-    get_settings.cache_clear()
     yield Stack(
         moto_endpoint, aws, env, queue_url, queue_arn, dlq_url, pool_id, client_id, tokens, subs
     )
-    for key, value in saved.items():
-        if value is None:
-            os.environ.pop(env_name(key), None)
-        else:
-            os.environ[env_name(key)] = value
+
+
+@pytest.fixture(scope="module", autouse=True)
+def handler_environment(stack: Stack) -> Iterator[None]:
+    """The handlers' ``RAG_*`` environment, set for the tests of this directory only (a
+    session-wide change would switch every later test of the run to AWS mode)."""
+    with pytest.MonkeyPatch.context() as patch:
+        for key, value in stack.env.items():
+            patch.setenv(env_name(key), str(getattr(value, "value", value)))
+        get_settings.cache_clear()
+        yield
     get_settings.cache_clear()
