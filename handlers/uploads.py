@@ -86,7 +86,9 @@ def add_upload_route(app: FastAPI, services: Services, signer: UploadSigner) -> 
         signer.claim(doc_id, expires, nonce, signature)
         declared = request.headers.get("content-length", "")
         if declared.isdigit() and int(declared) > limit:
-            raise TooLarge(f"file is larger than the limit of {limit} bytes")
+            reason = f"file is larger than the limit of {limit} bytes"
+            await run_in_threadpool(services.documents.fail_upload, doc_id, reason)
+            raise TooLarge(reason)
         doc = services.registry.get(doc_id)
         if doc is None:
             raise NotFound("document not found")

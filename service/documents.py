@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
+from contextlib import suppress
 from datetime import UTC, datetime
 from typing import Any
 
@@ -65,8 +66,26 @@ class DocumentService:
         """Stream the bytes of an UPLOADING document to the blob store and queue it."""
         if doc.status is not DocumentStatus.UPLOADING:
             raise Conflict("this document has already been uploaded")
-        stored = self._blobs.put(doc.blob_key, chunks, max_bytes=self.max_bytes)
+        try:
+            stored = self._blobs.put(doc.blob_key, chunks, max_bytes=self.max_bytes)
+        except TooLarge as exc:
+            self.fail_upload(doc.doc_id, exc.message)
+            raise
         return self.mark_uploaded(doc.doc_id, size=stored.size, sha256=stored.sha256)
+
+    def fail_upload(self, doc_id: str, reason: str) -> None:
+        """An upload was refused: UPLOADING -> FAILED with the reason (never left dangling)."""
+        current = self._registry.get(doc_id)
+        if current is None or current.status is not DocumentStatus.UPLOADING:
+            return
+        with suppress(Conflict):  # another request finished it meanwhile
+            self._registry.transition(
+                doc_id,
+                expect_status=[DocumentStatus.UPLOADING],
+                expect_version=current.version,
+                status=DocumentStatus.FAILED,
+                error=f"upload refused: {reason}",
+            )
 
     def mark_uploaded(
         self, doc_id: str, *, size: int | None = None, sha256: str | None = None

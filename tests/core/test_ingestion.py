@@ -125,6 +125,10 @@ def test_file_over_the_size_limit_is_refused(make_services: Callable[..., Servic
     with pytest.raises(Exception, match="larger than the limit"):
         svc.documents.receive_bytes(doc, [b"word " * 100, b"word " * 200])
     assert not svc.blobs.exists(doc.blob_key)
+    refused = svc.registry.get(doc.doc_id)
+    assert refused is not None
+    assert refused.status is DocumentStatus.FAILED
+    assert "upload refused: file is larger than the limit" in (refused.error or "")
 
 
 def test_a_failing_document_does_not_block_others(services: Services) -> None:

@@ -37,7 +37,9 @@ def test_oversized_upload_413_and_nothing_stored(server: Server) -> None:
         assert not (server.data_dir / "blobs" / doc["blob_key"]).exists()
         leftovers = list((server.data_dir / "blobs" / "documents" / "frank").glob(".upload-*"))
         assert leftovers == []
-        assert get_doc(server, token, doc["doc_id"]).json()["status"] == "UPLOADING"
+        refused = get_doc(server, token, doc["doc_id"]).json()
+        assert refused["status"] == "FAILED"  # not left dangling in UPLOADING
+        assert "larger than the limit" in refused["error"]
 
 
 def chunked(total: int) -> Iterator[bytes]:
