@@ -290,7 +290,9 @@ def maintain(
     """Compact the vector table, update its indexes and remove old versions."""
     svc = services()
     keep = svc.settings.maintenance_retention_s if retention_s is None else retention_s
-    report = run_maintenance(svc.store, retention_s=keep)
+    report = run_maintenance(
+        svc.store, retention_s=keep, vector_index_min_rows=svc.settings.vector_index_min_rows
+    )
     err.print(
         f"maintenance done in {report.seconds:.1f} s: table versions "
         f"{report.versions_before} -> {report.versions_after}"

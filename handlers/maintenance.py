@@ -29,7 +29,11 @@ def _services() -> Services:
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """Run one maintenance pass (an EventBridge schedule invokes this)."""
     services = _services()
-    report = run_maintenance(services.store, retention_s=services.settings.maintenance_retention_s)
+    report = run_maintenance(
+        services.store,
+        retention_s=services.settings.maintenance_retention_s,
+        vector_index_min_rows=services.settings.vector_index_min_rows,
+    )
     metrics.add_metric(name="MaintenanceSeconds", unit=MetricUnit.Seconds, value=report.seconds)
     metrics.add_metric(
         name="TableVersionsRemoved",

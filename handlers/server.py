@@ -130,7 +130,11 @@ def _maintain(services: Services, stop: threading.Event) -> None:
     settings = services.settings
     while not stop.wait(settings.maintenance_interval_s):
         try:
-            run_maintenance(services.store, retention_s=settings.maintenance_retention_s)
+            run_maintenance(
+                services.store,
+                retention_s=settings.maintenance_retention_s,
+                vector_index_min_rows=settings.vector_index_min_rows,
+            )
         except Exception:  # one failed run must not end the schedule; the next one retries
             log.exception("maintenance failed")
 

@@ -85,6 +85,9 @@ class Settings(BaseSettings):
     maintenance_retention_s: float = Field(
         default=3600.0, ge=0, description="table versions older than this are deleted"
     )
+    vector_index_min_rows: int = Field(
+        default=50_000, ge=1, description="maintenance builds the ANN vector index from this size"
+    )
     maintenance_interval_s: float = Field(default=600.0, gt=0)
 
     admins: Annotated[frozenset[str], NoDecode] = frozenset()

@@ -4,8 +4,10 @@ fused by weighted reciprocal rank. A retriever without an owner refuses to exist
 from __future__ import annotations
 
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from enum import StrEnum
+from functools import lru_cache
 
 from llama_index.core.base.base_retriever import BaseRetriever
 from llama_index.core.base.embeddings.base import BaseEmbedding
@@ -46,6 +48,11 @@ def fuse(
     return [replace(best[i], score=scores[i]) for i in ranked]
 
 
+@lru_cache(maxsize=1)
+def _pool() -> ThreadPoolExecutor:
+    return ThreadPoolExecutor(max_workers=8, thread_name_prefix="fts")
+
+
 class HybridRetriever(BaseRetriever):
     """A LlamaIndex retriever bound to one owner (and optionally some of their documents)."""
 
@@ -77,22 +84,22 @@ class HybridRetriever(BaseRetriever):
 
     def search(self, query: str, *, embedding: Sequence[float] | None = None) -> list[Hit]:
         """The top hits for ``query`` (``embedding`` saves embedding it again)."""
-        vector_hits: list[Hit] = []
-        text_hits: list[Hit] = []
-        n = self.top_k if self.mode is not RetrievalMode.HYBRID else self.candidates
-        if self.mode is not RetrievalMode.TEXT:
-            if embedding is None:
-                embedding = self._embed.get_query_embedding(query)
-            vector_hits = self._store.search_vector(
-                embedding, owner=self.owner, k=n, doc_ids=self.doc_ids
-            )
-        if self.mode is not RetrievalMode.VECTOR:
-            text_hits = self._store.search_text(query, owner=self.owner, k=n, doc_ids=self.doc_ids)
-        if self.mode is RetrievalMode.VECTOR:
-            return vector_hits[: self.top_k]
         if self.mode is RetrievalMode.TEXT:
-            return text_hits[: self.top_k]
-        return fuse(vector_hits, text_hits, self.weights, self.top_k)
+            return self._text(query, self.top_k)
+        if embedding is None:
+            embedding = self._embed.get_query_embedding(query)
+        if self.mode is RetrievalMode.VECTOR:
+            return self._vector(embedding, self.top_k)
+        # both searches run at once (LanceDB releases the GIL): latency is the slower one
+        text_future = _pool().submit(self._text, query, self.candidates)
+        vector_hits = self._vector(embedding, self.candidates)
+        return fuse(vector_hits, text_future.result(), self.weights, self.top_k)
+
+    def _vector(self, embedding: Sequence[float], k: int) -> list[Hit]:
+        return self._store.search_vector(embedding, owner=self.owner, k=k, doc_ids=self.doc_ids)
+
+    def _text(self, query: str, k: int) -> list[Hit]:
+        return self._store.search_text(query, owner=self.owner, k=k, doc_ids=self.doc_ids)
 
     def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
         embedding = query_bundle.embedding

@@ -40,6 +40,11 @@ MODEL_KEY = b"rag.embed_model"
 DIM_KEY = b"rag.dim"
 SCHEMA_VERSION_KEY = b"rag.schema"
 SCHEMA_VERSION = b"1"
+VECTOR_INDEX = "vector_idx"
+# An owner's rows are spread over every partition, so a filtered search probes them all (measured:
+# recall@10 0.975 at 100k rows / 100 owners, against 0.64 with half of them); without a vector
+# index LanceDB ignores this and searches exactly.
+ALL_PARTITIONS = 100_000
 _RESULT_COLUMNS = ["id", "doc_id", "owner", "text", "filename", "page", "chunk_index"]
 
 
@@ -111,6 +116,26 @@ def open_table(db: Any, name: str, *, model_id: str, dim: int) -> Any:
         )
     _ensure_indexes(table)
     return table
+
+
+def ensure_vector_index(table: Any, *, min_rows: int) -> bool:
+    """Build the approximate vector index (IVF_HNSW_SQ, cosine) once the table has
+    ``min_rows`` rows; below that exact search is as fast. Returns whether it was built now."""
+    from lancedb.index import IvfHnswSq
+
+    if VECTOR_INDEX in {index.name for index in table.list_indices()}:
+        return False
+    rows = int(table.count_rows())
+    if rows < min_rows:
+        return False
+    partitions = max(1, int(rows**0.5 / 10))
+    table.create_index(
+        "vector",
+        config=IvfHnswSq(distance_type="cosine", num_partitions=partitions),
+        name=VECTOR_INDEX,
+        replace=False,
+    )
+    return True
 
 
 def _ensure_indexes(table: Any) -> None:
@@ -249,6 +274,7 @@ class ChunkStore(LanceDBVectorStore):
             self._t.search(list(embedding), vector_column_name="vector")
             .distance_type("cosine")
             .where(where, prefilter=True)
+            .nprobes(ALL_PARTITIONS)
             .select([*_RESULT_COLUMNS, "_distance"])
             .limit(k)
             .to_list()

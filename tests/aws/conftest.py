@@ -129,7 +129,7 @@ def sign_up(idp: Any, pool_id: str, client_id: str, user: str, *, admin: bool) -
 
 
 @pytest.fixture(scope="session")
-def stack(moto_endpoint: str, aws: Callable[[str], Any], bedrock: BedrockServer) -> Iterator[Stack]:
+def stack(moto_endpoint: str, aws: Callable[[str], Any], bedrock: BedrockServer) -> Stack:
     """Every resource, and the handlers' environment pointing at them."""
     s3, suffix = aws("s3"), uuid.uuid4().hex[:8]
     docs_bucket, vectors_bucket = f"rag-docs-{suffix}", f"rag-vectors-{suffix}"
@@ -175,7 +175,7 @@ def stack(moto_endpoint: str, aws: Callable[[str], Any], bedrock: BedrockServer)
         "llm_max_tokens": 700,
         "maintenance_retention_s": 0,
     }
-    yield Stack(
+    return Stack(
         moto_endpoint, aws, env, queue_url, queue_arn, dlq_url, pool_id, client_id, tokens, subs
     )
 
