@@ -3,8 +3,12 @@ parsing) within time and memory caps, and nothing else is disturbed."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
@@ -14,7 +18,7 @@ from service.naming import normalize_filename
 from service.parsing import DocType
 from service.sandbox import ParserSandbox
 from service.wiring import Services
-from tests.conftest import SAMPLES
+from tests.conftest import ROOT, SAMPLES
 from tests.hardening import files
 
 CASES: list[tuple[str, Callable[[], bytes], str]] = [
@@ -118,3 +122,28 @@ def test_very_long_file_names_are_cut_keeping_the_extension() -> None:
     name = normalize_filename("a" * 1500 + ".pdf")
     assert len(name) == 255
     assert name.endswith(".pdf")
+
+
+def test_sandbox_works_from_a_script_without_a_main_guard(tmp_path: Path) -> None:
+    """multiprocessing's spawn would re-run such a script in the child; our child does not."""
+    script = tmp_path / "ingest_script.py"
+    script.write_text(
+        "from pathlib import Path\n"
+        "from service.config import Settings\n"
+        "from service.wiring import build_services\n"
+        f"svc = build_services(Settings(data_dir=Path({str(tmp_path / 'd')!r})))\n"
+        "doc = svc.documents.add('sam', 'n.txt', b'The boat leaves at noon.')\n"
+        "svc.worker.drain(timeout_s=120)\n"
+        "print(svc.registry.get(doc.doc_id).status.value, len(svc.registry.list(None, "
+        "cursor=None, limit=10).items))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, str(script)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.split() == ["INDEXED", "1"]  # indexed once, not re-run by a child
