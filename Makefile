@@ -48,13 +48,13 @@ run: install web
 	$(VENV)/bin/rag serve
 
 check: install
-	@echo "==> ruff format --check" && $(VENV)/bin/ruff format --check service handlers tests infra benchmarks
-	@echo "==> ruff check" && $(VENV)/bin/ruff check service handlers tests infra benchmarks
+	@echo "==> ruff format --check" && $(VENV)/bin/ruff format --check service handlers tests infra benchmarks eval
+	@echo "==> ruff check" && $(VENV)/bin/ruff check service handlers tests infra benchmarks eval
 	@echo "==> mypy --strict service handlers" && $(VENV)/bin/mypy
 
 fmt: install
-	$(VENV)/bin/ruff format service handlers tests infra benchmarks
-	$(VENV)/bin/ruff check --fix service handlers tests infra benchmarks
+	$(VENV)/bin/ruff format service handlers tests infra benchmarks eval
+	$(VENV)/bin/ruff check --fix service handlers tests infra benchmarks eval
 
 pytest: install
 	$(VENV)/bin/pytest -q --durations=15 $(PYTEST_ARGS)

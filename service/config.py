@@ -64,9 +64,10 @@ class Settings(BaseSettings):
 
     top_k: int = Field(default=6, ge=1, le=50)
     fusion_vector_weight: float = Field(default=1.0, ge=0.0)
-    fusion_text_weight: float = Field(default=0.25, ge=0.0)
-    fusion_rrf_k: int = Field(default=60, ge=1)
-    candidates: int = Field(default=30, ge=1, le=500, description="per retriever before fusion")
+    # fusion defaults chosen on the pydocs tuning half (docs/benchmarks.md, Retrieval quality)
+    fusion_text_weight: float = Field(default=0.35, ge=0.0)
+    fusion_rrf_k: int = Field(default=10, ge=1)
+    candidates: int = Field(default=60, ge=1, le=500, description="per retriever before fusion")
 
     max_upload_bytes: int = Field(default=50 * 1024 * 1024, ge=1)
     max_pages: int = Field(default=2000, ge=1)
