@@ -28,11 +28,17 @@ from lancedb.query import MatchQuery
 
 from benchmarks.corpus import corpus
 from service import filters as f
+from service.config import Settings
 from service.embeddings import MiniLMEmbedding
 from service.maintenance import run_maintenance
 from service.retrieval import FusionWeights, HybridRetriever
 from service.vectors import ALL_PARTITIONS, ChunkStore, Hit, chunk_schema, connect, open_table
 
+DEFAULTS = Settings()
+DEPTH = DEFAULTS.candidates  # the service's default candidate depth per retriever
+WEIGHTS = FusionWeights(
+    DEFAULTS.fusion_vector_weight, DEFAULTS.fusion_text_weight, DEFAULTS.fusion_rrf_k
+)
 DIM = 384
 OWNERS = 100
 K = 10
@@ -120,7 +126,7 @@ def run_size(path: Path, n: int, q: int, model: MiniLMEmbedding) -> dict[str, An
 
     def ours(i: int) -> list[Hit]:
         retriever = HybridRetriever(
-            store, model, owner=qowners[i], top_k=K, candidates=30, weights=FusionWeights()
+            store, model, owner=qowners[i], top_k=K, candidates=DEPTH, weights=WEIGHTS
         )
         return retriever.search(qtexts[i], embedding=qvecs[i].tolist())
 
@@ -141,7 +147,7 @@ def run_size(path: Path, n: int, q: int, model: MiniLMEmbedding) -> dict[str, An
             store._t.search(MatchQuery(qtexts[i], "text"), query_type="fts")
             .where(f.eq("owner", qowners[i]), prefilter=True)
             .select(["id", "_score"])
-            .limit(30)
+            .limit(DEPTH)
             .to_arrow()
         )
 
@@ -154,7 +160,7 @@ def run_size(path: Path, n: int, q: int, model: MiniLMEmbedding) -> dict[str, An
             .where(f.eq("owner", qowners[i]), prefilter=True)
             .nprobes(ALL_PARTITIONS)
             .select(["id", "_distance"])
-            .limit(30)
+            .limit(DEPTH)
             .to_arrow()
         )
         return vector, text.result()

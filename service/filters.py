@@ -12,6 +12,10 @@ def quote(value: str) -> str:
         raise TypeError("filter values must be strings")
     if "\x00" in value:
         raise ValueError("filter values may not contain NUL")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:  # lone surrogates (JSON can carry them) are not text
+        raise ValueError("filter values must be valid Unicode text") from None
     return "'" + value.replace("'", "''") + "'"
 
 

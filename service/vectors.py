@@ -256,9 +256,12 @@ class ChunkStore(LanceDBVectorStore):
     def _where(owner: str | None, doc_ids: Sequence[str] | None) -> str:
         if not owner:
             raise BadRequest("every read of the vector index needs an owner")
-        return f.all_of(
-            f.eq("owner", owner), f.is_in("doc_id", doc_ids) if doc_ids is not None else None
-        )
+        try:
+            return f.all_of(
+                f.eq("owner", owner), f.is_in("doc_id", doc_ids) if doc_ids is not None else None
+            )
+        except ValueError as exc:
+            raise BadRequest(str(exc)) from exc
 
     def search_vector(
         self,

@@ -142,3 +142,11 @@ def test_delete_document(store: ChunkStore) -> None:
     store.delete("d1")
     assert store.count(doc_id="d1") == 0
     assert [n.metadata["doc_id"] for n in store.get_nodes(owner="a")] == ["d2"]
+
+
+def test_values_that_are_not_text_are_a_bad_request(store: ChunkStore) -> None:
+    vec = node("x", "a", 0, "", 3).embedding
+    with pytest.raises(BadRequest):
+        store.search_vector(vec, owner="a", k=5, doc_ids=["\ud800"])
+    with pytest.raises(BadRequest):
+        store.search_text("x", owner="a\x00", k=5)
