@@ -112,16 +112,21 @@ def _hidden(path: Path, root: Path) -> bool:
     return any(part.startswith(".") for part in path.relative_to(root).parts)
 
 
-def run_jobs(svc: Services, docs: list[Document]) -> list[Document]:
-    """Process queued jobs with a progress bar; returns the documents' final records."""
-    with Progress(
+def progress_bar() -> Progress:
+    """A transient progress bar on stderr (stdout stays clean for --json)."""
+    return Progress(
         TextColumn("{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
         console=err,
         transient=True,
-    ) as progress:
+    )
+
+
+def run_jobs(svc: Services, docs: list[Document]) -> list[Document]:
+    """Process queued jobs with a progress bar; returns the documents' final records."""
+    with progress_bar() as progress:
         task = progress.add_task("indexing", total=len(docs))
         ids = {d.doc_id for d in docs}
         if svc.worker is None:
@@ -246,14 +251,7 @@ def reindex(
     embed_model, model_id, dim = build_embedding(settings)
     registry, blobs, _, _ = storage_adapters(settings)
     total = sum(1 for _ in indexed_documents(registry))
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=err,
-        transient=True,
-    ) as progress:
+    with progress_bar() as progress:
         task = progress.add_task(f"re-indexing with {model_id}", total=total)
         try:
             report = rebuild_index(
