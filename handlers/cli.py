@@ -74,8 +74,7 @@ def services() -> Services:
 
 @lru_cache(maxsize=4)
 def _services(data_dir: Path | None) -> Services:
-    settings = Settings() if data_dir is None else Settings(data_dir=data_dir)
-    return build_services(settings)
+    return build_services(_settings(data_dir))
 
 
 def user_of(user: str | None) -> Principal:
@@ -275,7 +274,10 @@ def reindex(
 
 def services_settings() -> Settings:
     """Settings of this invocation without opening the vector table."""
-    data_dir = _state["data_dir"]
+    return _settings(_state["data_dir"])
+
+
+def _settings(data_dir: Path | None) -> Settings:
     return Settings() if data_dir is None else Settings(data_dir=data_dir)
 
 

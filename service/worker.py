@@ -25,18 +25,18 @@ class Worker:
         ingestor: Ingestor,
         *,
         max_receives: int,
-        on_done: Callable[[IngestJob, Outcome], None] | None = None,
     ) -> None:
         self._queue = queue
         self._ingestor = ingestor
         self._max = max_receives
-        self._on_done = on_done
+
+    def _fail_dead_letters(self) -> None:
+        for job in self._queue.take_dead_letters():
+            self._ingestor.fail(job, DEAD_LETTER_REASON)
 
     def run_once(self, on_done: Callable[[IngestJob, Outcome], None] | None = None) -> int:
         """Process the jobs visible now; returns how many were taken."""
-        on_done = on_done or self._on_done
-        for job in self._queue.take_dead_letters():
-            self._ingestor.fail(job, DEAD_LETTER_REASON)
+        self._fail_dead_letters()
         taken = 0
         while received := self._queue.receive(1):
             item = received[0]
@@ -71,8 +71,7 @@ class Worker:
                 if wait is None:
                     break
                 stop.wait(min(wait, 1.0) if wait > 0 else 0)
-            for job in self._queue.take_dead_letters():
-                self._ingestor.fail(job, DEAD_LETTER_REASON)
+            self._fail_dead_letters()  # jobs the last pass moved to the dead letters
         finally:
             timer.cancel()
 

@@ -31,11 +31,10 @@ def embed_model() -> MiniLMEmbedding:
     return MiniLMEmbedding()
 
 
-@pytest.fixture
-def make_services(
+def services_builder(
     tmp_path_factory: pytest.TempPathFactory, embed_model: MiniLMEmbedding
 ) -> Callable[..., Services]:
-    """Build services on a fresh data dir (settings overridable by keyword)."""
+    """``make(**settings)``: services on a fresh data dir (or ``data_dir=``), sharing the model."""
 
     def make(**overrides: object) -> Services:
         data_dir = overrides.pop("data_dir", None) or tmp_path_factory.mktemp("data")
@@ -45,17 +44,20 @@ def make_services(
     return make
 
 
+@pytest.fixture
+def make_services(
+    tmp_path_factory: pytest.TempPathFactory, embed_model: MiniLMEmbedding
+) -> Callable[..., Services]:
+    """Build services on a fresh data dir (settings overridable by keyword)."""
+    return services_builder(tmp_path_factory, embed_model)
+
+
 @pytest.fixture(scope="module")
 def make_services_module(
     tmp_path_factory: pytest.TempPathFactory, embed_model: MiniLMEmbedding
 ) -> Callable[..., Services]:
     """Like ``make_services``, for module-scoped fixtures."""
-
-    def make(**overrides: object) -> Services:
-        settings = Settings(data_dir=tmp_path_factory.mktemp("data"), **overrides)  # type: ignore[arg-type]
-        return build_services(settings, embed_model=embed_model, embed_model_id=MINILM_MODEL_ID)
-
-    return make
+    return services_builder(tmp_path_factory, embed_model)
 
 
 @pytest.fixture
@@ -76,8 +78,9 @@ def ingest(svc: Services, owner: str, name: str, data: bytes) -> str:
 def corpus(tmp_path_factory: pytest.TempPathFactory, embed_model: MiniLMEmbedding) -> Services:
     """The sample corpus indexed for user ``alice``, plus one private note of ``bob``.
     Shared by read-only tests: do not modify it."""
-    settings = Settings(data_dir=tmp_path_factory.mktemp("corpus"))
-    svc = build_services(settings, embed_model=embed_model, embed_model_id=MINILM_MODEL_ID)
+    svc = services_builder(tmp_path_factory, embed_model)(
+        data_dir=tmp_path_factory.mktemp("corpus")
+    )
     for path in sorted(SAMPLES.iterdir()):
         svc.documents.add("alice", path.name, path.read_bytes())
     svc.documents.add("bob", "bob-secret.txt", BOB_SECRET.encode())
