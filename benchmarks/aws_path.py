@@ -35,7 +35,7 @@ HANDLERS = [
 ]
 HEAVY = ("llama_index", "lancedb", "boto3")
 PROBE = (
-    "import sys, time; t = time.perf_counter(); import handlers.{m}; "
+    "import sys, time; t = time.perf_counter(); import handlers.aws.{m}; "
     "print(time.perf_counter() - t); print(','.join(p for p in {heavy!r} if p in sys.modules))"
 )
 
@@ -57,7 +57,7 @@ def import_cost(module: str, repeats: int) -> tuple[float, float, str]:
         lines = out.stdout.strip().splitlines()
         walls.append(float(lines[0]))
         heavy = lines[1] if len(lines) > 1 else ""
-        top = [line for line in out.stderr.splitlines() if line.endswith(f"| handlers.{module}")]
+        top = [line for line in out.stderr.splitlines() if line.endswith(f"| handlers.aws.{module}")]
         cumulative.append(int(top[-1].split("|")[1]) / 1e6 if top else float("nan"))
     return statistics.median(walls), statistics.median(cumulative), heavy or "-"
 
@@ -130,7 +130,7 @@ def main() -> None:
     print("| --- | --- | --- | --- |")
     for module in HANDLERS:
         wall, cumulative, heavy = import_cost(module, args.repeats)
-        print(f"| handlers.{module} | {wall:.3f} | {cumulative:.3f} | {heavy} |")
+        print(f"| handlers.aws.{module} | {wall:.3f} | {cumulative:.3f} | {heavy} |")
 
     from tests.aws.bedrock_server import BedrockServer
 

@@ -66,7 +66,7 @@ def image_code(handler: str) -> lambda_.DockerImageCode:
 class FunctionSpec:
     """What differs between the service's functions."""
 
-    handler: str  # module.function inside the image, e.g. "handlers.ingest.handler"
+    handler: str  # module.function inside the image, e.g. "handlers.aws.ingest.handler"
     description: str
     memory_mb: int = 1024
     timeout_s: int = 30

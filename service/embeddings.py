@@ -19,7 +19,7 @@ MINILM_MODEL_ID = "all-MiniLM-L6-v2-int8"
 MINILM_DIM = 384
 MINILM_SHA256 = "8199be6f699a395f99f89df973f9dc5285fbcfcdb2ae1a4e1201dab014f3d2a6"
 MINILM_MAX_TOKENS = 256
-TOKENIZER_PATH = Path(__file__).parent / "models" / "minilm" / "tokenizer.json"
+TOKENIZER_PATH = Path(__file__).parent / "weights" / "minilm" / "tokenizer.json"
 _MICRO_BATCH = 4  # measured fastest on 2 cores (DESIGN.md)
 
 

@@ -14,13 +14,13 @@ from pathlib import Path
 
 # The commands of the stacks' functions (tests/infra checks this list against the templates).
 HANDLERS = (
-    "handlers.admin.handler",
-    "handlers.chat_worker.handler",
-    "handlers.ingest.handler",
-    "handlers.maintenance.handler",
-    "handlers.ws_authorizer.handler",
-    "handlers.ws_connection.handler",
-    "handlers.ws_message.handler",
+    "handlers.aws.admin.handler",
+    "handlers.aws.chat_worker.handler",
+    "handlers.aws.ingest.handler",
+    "handlers.aws.maintenance.handler",
+    "handlers.aws.ws_authorizer.handler",
+    "handlers.aws.ws_connection.handler",
+    "handlers.aws.ws_message.handler",
 )
 
 

@@ -43,13 +43,19 @@ TOKEN_SOURCE = "route.request.querystring.token"  # noqa: S105 - where the token
 
 # API Gateway ends a route integration at 29 s: route functions time out before it does.
 SPECS = {
-    "authorizer": FunctionSpec("handlers.ws_authorizer.handler", "$connect authorizer", 512, 10),
-    "connection": FunctionSpec("handlers.ws_connection.handler", "$connect/$disconnect", 512, 10),
-    "message": FunctionSpec("handlers.ws_message.handler", "ask/cancel/ping/$default", 1024, 29),
-    "chat_worker": FunctionSpec(
-        "handlers.chat_worker.handler", "streams one answer", 2048, dc.CHAT_TIMEOUT_S
+    "authorizer": FunctionSpec(
+        "handlers.aws.ws_authorizer.handler", "$connect authorizer", 512, 10
     ),
-    "admin": FunctionSpec("handlers.admin.handler", "admin REST API (FastAPI)", 2048, 29),
+    "connection": FunctionSpec(
+        "handlers.aws.ws_connection.handler", "$connect/$disconnect", 512, 10
+    ),
+    "message": FunctionSpec(
+        "handlers.aws.ws_message.handler", "ask/cancel/ping/$default", 1024, 29
+    ),
+    "chat_worker": FunctionSpec(
+        "handlers.aws.chat_worker.handler", "streams one answer", 2048, dc.CHAT_TIMEOUT_S
+    ),
+    "admin": FunctionSpec("handlers.aws.admin.handler", "admin REST API (FastAPI)", 2048, 29),
 }
 
 

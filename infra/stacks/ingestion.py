@@ -29,14 +29,14 @@ from service.adapters import dynamo_schema as schema
 from service.config import Settings
 
 INGEST = FunctionSpec(
-    "handlers.ingest.handler",
+    "handlers.aws.ingest.handler",
     "parses, embeds and indexes uploaded documents",
     memory_mb=3008,
     timeout_s=dc.INGEST_TIMEOUT_S,
     ephemeral_mb=2048,  # a document up to the upload limit is spooled to /tmp while parsed
 )
 MAINTENANCE = FunctionSpec(
-    "handlers.maintenance.handler",
+    "handlers.aws.maintenance.handler",
     "LanceDB optimize + cleanup of old versions",
     memory_mb=2048,
     timeout_s=dc.MAINTENANCE_TIMEOUT_S,

@@ -14,9 +14,9 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from handlers import ws_authorizer
+from handlers.aws import ws_authorizer
+from service.adapters.cognito_identity import CognitoIdentity, fetch_json, issuer_for
 from service.errors import Unauthorized
-from service.identity_cognito import CognitoIdentity, fetch_json, issuer_for
 from tests.aws.conftest import FakeContext, Stack, sign_up
 from tests.aws.lambda_events import load
 

@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
-from handlers import admin, ingest, ws_connection, ws_message
+from handlers.aws import admin, ingest, ws_connection, ws_message
 from service.models import DocumentStatus
 from tests.aws.bedrock_server import BedrockServer
 from tests.aws.conftest import FakeContext, Stack

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from handlers import ingest
+from handlers.aws import ingest
 from service.models import DocumentStatus
 from service.wiring import Services
 from tests.aws.bedrock_server import BedrockServer

@@ -9,7 +9,7 @@ import pytest
 from botocore.stub import Stubber
 from llama_index.core.schema import TextNode
 
-from handlers import maintenance, ws_connection
+from handlers.aws import maintenance, ws_connection
 from service.adapters.apigw_notifier import ApiGatewayNotifier
 from service.adapters.dynamo_connections import DynamoConnections
 from service.models import DocumentEvent, DocumentStatus, TokenEvent

@@ -47,7 +47,7 @@ WS_MODELS: tuple[type[Any], ...] = (
 def server_openapi(services: Services) -> dict[str, Any]:
     """The OpenAPI document of the local server (the shared REST API plus dev sign-in and
     uploads); building it reads only the routes, never starts anything."""
-    from handlers.server import ServerOptions, create_local_app  # late: pulls in FastAPI
+    from handlers.local.server import ServerOptions, create_local_app  # late: pulls in FastAPI
 
     app = create_local_app(services, ServerOptions(host="127.0.0.1"))
     return app.openapi()

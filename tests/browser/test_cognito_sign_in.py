@@ -24,8 +24,8 @@ from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 
 from handlers.api import create_api
-from handlers.ws import add_chat_route
-from service.identity_cognito import CognitoIdentity
+from handlers.local.ws import add_chat_route
+from service.adapters.cognito_identity import CognitoIdentity
 from service.models import Document, UploadTarget
 from service.wiring import Services
 from tests.browser.test_web_app import ARTIFACTS, CHROMIUM, FRONTEND, _free_port, _wait_up

@@ -69,7 +69,7 @@ def server(requirements: None, tmp_path_factory: pytest.TempPathFactory) -> Iter
     env.pop("RAG_LOCAL_PASSWORDS", None)
     log = (data_dir / "server.log").open("w")
     command = [
-        *(sys.executable, "-m", "handlers.cli", "serve", "--host", "127.0.0.1"),
+        *(sys.executable, "-m", "handlers.cli.main", "serve", "--host", "127.0.0.1"),
         *("--port", str(port), "--data-dir", str(data_dir), "--no-samples"),
         *("--web-dir", str(FRONTEND / "dist")),
     ]

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from handlers.cli import app
+from handlers.cli.main import app
 from tests.conftest import ROOT, SAMPLES
 
 RAG = Path(sys.executable).parent / "rag"

@@ -44,7 +44,7 @@ def test_imports_have_no_side_effects(tmp_path: Path) -> None:
         "import sys, os\n"
         "import service.config\n"
         "assert 'lancedb' not in sys.modules and 'llama_index' not in sys.modules, 'heavy'\n"
-        "import service.wiring, service.chat, service.ingestion, handlers.cli\n"
+        "import service.wiring, service.chat, service.ingestion, handlers.cli.main\n"
         "assert os.listdir('.') == [], os.listdir('.')\n"
     )
     env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "PYTHONPATH": str(Path.cwd())}

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from handlers.cli import app
+from handlers.cli.main import app
 from tests.conftest import ROOT
 
 DATA = Path(__file__).parent / "data"

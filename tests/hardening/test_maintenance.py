@@ -6,7 +6,7 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from handlers.cli import app
+from handlers.cli.main import app
 from service.maintenance import run_maintenance
 from service.models import TokenEvent
 from service.ports import Principal

@@ -14,7 +14,7 @@ import pytest
 from llama_index.core.base.embeddings.base import BaseEmbedding
 from typer.testing import CliRunner
 
-from handlers.cli import app
+from handlers.cli.main import app
 from service.embeddings import MINILM_DIM, MINILM_MODEL_ID
 from service.errors import ModelMismatch
 from service.models import Document, DocumentStatus, TokenEvent

@@ -85,7 +85,7 @@ def test_ingestion_queue_has_a_dlq_and_long_enough_visibility(synth: Synth) -> N
     queues = synth.resources("data", "AWS::SQS::Queue")
     (main,) = [q["Properties"] for q in queues.values() if "RedrivePolicy" in q["Properties"]]
     assert main["RedrivePolicy"]["maxReceiveCount"] == Settings().queue_max_receives
-    stack, ingest = functions(synth)["handlers.ingest.handler"]
+    stack, ingest = functions(synth)["handlers.aws.ingest.handler"]
     assert stack == "ingestion"
     timeout = ingest["Properties"]["Timeout"]
     assert main["VisibilityTimeout"] >= 6 * timeout == 6 * dc.INGEST_TIMEOUT_S

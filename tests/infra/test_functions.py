@@ -65,13 +65,16 @@ def test_environment_names_come_from_settings(synth: Synth) -> None:
 @pytest.mark.parametrize(
     ("handler", "needed"),
     [
-        ("handlers.ws_authorizer.handler", {"cognito_user_pool_id", "cognito_client_id"}),
-        ("handlers.ws_message.handler", {"connections_table", "chat_worker_function"}),
-        ("handlers.chat_worker.handler", {"lancedb_uri", "ws_management_url", "bedrock_llm_model"}),
-        ("handlers.admin.handler", {"documents_bucket", "registry_table", "ingest_queue_url"}),
-        ("handlers.ingest.handler", {"documents_bucket", "lancedb_uri", "bedrock_embed_model"}),
-        ("handlers.ingest.handler", {"embed_provider", "queue_max_receives"}),
-        ("handlers.maintenance.handler", {"lancedb_uri"}),
+        ("handlers.aws.ws_authorizer.handler", {"cognito_user_pool_id", "cognito_client_id"}),
+        ("handlers.aws.ws_message.handler", {"connections_table", "chat_worker_function"}),
+        (
+            "handlers.aws.chat_worker.handler",
+            {"lancedb_uri", "ws_management_url", "bedrock_llm_model"},
+        ),
+        ("handlers.aws.admin.handler", {"documents_bucket", "registry_table", "ingest_queue_url"}),
+        ("handlers.aws.ingest.handler", {"documents_bucket", "lancedb_uri", "bedrock_embed_model"}),
+        ("handlers.aws.ingest.handler", {"embed_provider", "queue_max_receives"}),
+        ("handlers.aws.maintenance.handler", {"lancedb_uri"}),
     ],
 )
 def test_each_function_is_told_where_its_resources_are(
@@ -84,14 +87,16 @@ def test_each_function_is_told_where_its_resources_are(
 def test_bedrock_only_on_the_named_models(synth: Synth) -> None:
     embed, llm = CONFIG.bedrock_embed_model, CONFIG.bedrock_llm_model
     allowed = {
-        "handlers.ingest.handler": {embed},
-        "handlers.chat_worker.handler": {embed, llm},
+        "handlers.aws.ingest.handler": {embed},
+        "handlers.aws.chat_worker.handler": {embed, llm},
     }
     for handler in HANDLERS:
         invoke = grants(synth, handler, "bedrock:InvokeModel")
         models = {r.split("foundation-model/")[1].split('"')[0] for r in invoke}
         assert models == allowed.get(handler, set()), handler
-    stream = grants(synth, "handlers.chat_worker.handler", "bedrock:InvokeModelWithResponseStream")
+    stream = grants(
+        synth, "handlers.aws.chat_worker.handler", "bedrock:InvokeModelWithResponseStream"
+    )
     assert len(stream) == 2  # ConverseStream for the answer
 
 
@@ -99,9 +104,9 @@ def test_manage_connections_only_on_this_apis_stage(synth: Synth) -> None:
     for handler in HANDLERS:
         granted = grants(synth, handler, "execute-api:ManageConnections")
         if handler in {
-            "handlers.ws_message.handler",
-            "handlers.chat_worker.handler",
-            "handlers.ingest.handler",
+            "handlers.aws.ws_message.handler",
+            "handlers.aws.chat_worker.handler",
+            "handlers.aws.ingest.handler",
         }:
             assert len(granted) == 2, handler
             for arn in granted:
@@ -113,7 +118,7 @@ def test_manage_connections_only_on_this_apis_stage(synth: Synth) -> None:
 def test_only_the_message_route_may_invoke_only_the_chat_worker(synth: Synth) -> None:
     for handler in HANDLERS:
         granted = grants(synth, handler, "lambda:InvokeFunction")
-        if handler == "handlers.ws_message.handler":
+        if handler == "handlers.aws.ws_message.handler":
             (arn,) = granted
             assert "ChatWorkerFunction" in arn and ":*" not in arn
         else:
@@ -123,13 +128,13 @@ def test_only_the_message_route_may_invoke_only_the_chat_worker(synth: Synth) ->
 @pytest.mark.parametrize(
     ("handler", "prefixes_read", "prefixes_written"),
     [
-        ("handlers.ingest.handler", {"documents/", "lancedb/"}, {"lancedb/"}),
-        ("handlers.admin.handler", {"documents/", "lancedb/"}, {"documents/", "lancedb/"}),
-        ("handlers.chat_worker.handler", {"lancedb/"}, set()),
-        ("handlers.maintenance.handler", {"lancedb/"}, {"lancedb/"}),
-        ("handlers.ws_message.handler", set(), set()),
-        ("handlers.ws_connection.handler", set(), set()),
-        ("handlers.ws_authorizer.handler", set(), set()),
+        ("handlers.aws.ingest.handler", {"documents/", "lancedb/"}, {"lancedb/"}),
+        ("handlers.aws.admin.handler", {"documents/", "lancedb/"}, {"documents/", "lancedb/"}),
+        ("handlers.aws.chat_worker.handler", {"lancedb/"}, set()),
+        ("handlers.aws.maintenance.handler", {"lancedb/"}, {"lancedb/"}),
+        ("handlers.aws.ws_message.handler", set(), set()),
+        ("handlers.aws.ws_connection.handler", set(), set()),
+        ("handlers.aws.ws_authorizer.handler", set(), set()),
     ],
 )
 def test_s3_access_is_scoped_to_prefixes(
@@ -199,6 +204,6 @@ def test_image_build_context_holds_only_what_the_dockerfile_copies(synth: Synth)
         "infra",
     }
     assert not list(context.rglob("__pycache__"))
-    assert (context / "service" / "models" / "minilm" / "tokenizer.json").is_file()
+    assert (context / "service" / "weights" / "minilm" / "tokenizer.json").is_file()
     assert "FROM --platform=linux/amd64 ${BASE_IMAGE}" in dockerfile
     assert "ARG BASE_IMAGE=public.ecr.aws/lambda/python:3.12" in dockerfile

@@ -164,7 +164,7 @@ def _calls(stack: Stack) -> list[dict[str, Any]]:
         ("maintenance", load("scheduled")),
         ("ws_connection", ws_event("ws_disconnect", conn, alice)),
     ]
-    return [{"handler": f"handlers.{name}.handler", "event": event} for name, event in events]
+    return [{"handler": f"handlers.aws.{name}.handler", "event": event} for name, event in events]
 
 
 def test_every_handler_runs_from_the_clean_install(

@@ -1,4 +1,4 @@
-"""Test launcher: the real local server (``handlers.server.run_server``) whose answers stream
+"""Test launcher: the real local server (``handlers.local.server.run_server``) whose answers stream
 at a human pace, so cancelling or leaving mid-answer can be observed over a real socket.
 
 The answerer is the real extractive one over the real index; only a delay between word
@@ -12,8 +12,8 @@ import time
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
 
+from handlers.local.server import ServerOptions, run_server, server_settings
 from handlers.logs import configure_logging
-from handlers.server import ServerOptions, run_server, server_settings
 from service.answer import Answer, Answerer, Retrieve
 from service.chat import ChatService
 from service.config import Settings

@@ -12,7 +12,7 @@ import pytest
 from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect
 
-from service.identity_local import LocalIdentity
+from service.adapters.local_identity import LocalIdentity
 from tests.server.client import Chat, bearer, create, login, send_upload
 from tests.server.conftest import Server
 

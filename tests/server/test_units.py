@@ -11,17 +11,17 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from handlers.auth import is_loopback
+from handlers.local.auth import is_loopback
+from handlers.local.server import ServerOptions, create_local_app
+from handlers.local.uploads import UploadSigner
 from handlers.logs import redact
-from handlers.server import ServerOptions, create_local_app
-from handlers.uploads import UploadSigner
-from service.errors import BadRequest, Forbidden, Unauthorized
-from service.identity_local import (
+from service.adapters.local_identity import (
     LocalIdentity,
     check_password,
     load_or_create_secret,
     parse_passwords,
 )
+from service.errors import BadRequest, Forbidden, Unauthorized
 from service.models import AskAction, CancelAction, Document, DocumentStatus, ErrorEvent, PingAction
 from service.protocol import MAX_MESSAGE_BYTES, parse_client_message
 from service.wiring import Services

@@ -10,9 +10,9 @@ from aws_lambda_powertools import Logger, Metrics, Tracer
 from mangum import Mangum
 
 from handlers.api import create_api
+from service.adapters.cognito_identity import cognito_identity
 from service.adapters.s3_blob import S3BlobStore
 from service.config import get_settings
-from service.identity_cognito import cognito_identity
 from service.models import Document, UploadTarget
 from service.wiring import build_services
 

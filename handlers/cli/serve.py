@@ -1,4 +1,4 @@
-"""The ``rag serve`` command (registered by ``handlers.cli``); imports the server lazily so
+"""The ``rag serve`` command (registered by ``handlers.cli.main``); imports the server lazily so
 other commands start fast."""
 
 from __future__ import annotations
@@ -26,10 +26,16 @@ def serve(
     verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
 ) -> None:
     """Serve the web app, API and chat on this machine (offline, local mode)."""
-    from handlers.auth import configured_passwords
-    from handlers.cli import _state
+    from handlers.cli.main import _state
+    from handlers.local.auth import configured_passwords
+    from handlers.local.server import (
+        SAMPLES_DIR,
+        WEB_DIR,
+        ServerOptions,
+        run_server,
+        server_settings,
+    )
     from handlers.logs import configure_logging
-    from handlers.server import SAMPLES_DIR, WEB_DIR, ServerOptions, run_server, server_settings
     from service.config import Settings
     from service.wiring import build_services
 

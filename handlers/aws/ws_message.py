@@ -54,7 +54,7 @@ class InlineDispatcher:
 
     def dispatch(self, payload: dict[str, Any]) -> None:
         """Run the chat worker to completion."""
-        from handlers import chat_worker
+        from handlers.aws import chat_worker
 
         chat_worker.answer(payload)
 

@@ -21,10 +21,10 @@ from starlette.responses import Response
 from starlette.types import Scope
 
 from handlers.api import create_api
-from handlers.auth import add_login_route, is_loopback, local_identity
+from handlers.local.auth import add_login_route, is_loopback, local_identity
+from handlers.local.uploads import UploadSigner, add_upload_route
+from handlers.local.ws import add_chat_route
 from handlers.logs import log_access
-from handlers.uploads import UploadSigner, add_upload_route
-from handlers.ws import add_chat_route
 from service.config import Settings
 from service.maintenance import run_maintenance
 from service.ports import Principal

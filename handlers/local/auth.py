@@ -11,14 +11,14 @@ from typing import Literal
 from fastapi import FastAPI
 from pydantic import BaseModel, Field
 
-from service.config import Settings
-from service.errors import ErrorCode, Unauthorized
-from service.identity_local import (
+from service.adapters.local_identity import (
     LocalIdentity,
     check_password,
     load_or_create_secret,
     parse_passwords,
 )
+from service.config import Settings
+from service.errors import ErrorCode, Unauthorized
 from service.models import ErrorBody
 
 

@@ -11,9 +11,9 @@ from typing import Any
 
 from aws_lambda_powertools.logging import Logger
 
+from service.adapters.cognito_identity import CognitoIdentity, cognito_identity
 from service.config import get_settings
 from service.errors import Unauthorized
-from service.identity_cognito import CognitoIdentity, cognito_identity
 
 logger = Logger(service="rag-ws-authorizer")
 

@@ -15,8 +15,8 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from handlers.eval_cli import eval_command
-from handlers.serve import serve
+from handlers.cli.eval import eval_command
+from handlers.cli.serve import serve
 from service.config import Settings
 from service.errors import RagError
 from service.ingestion import Outcome

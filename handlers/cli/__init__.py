@@ -1,0 +1,1 @@
+"""The ``rag`` command line (runs on a laptop or a notebook host)."""
