@@ -79,14 +79,14 @@ def rebuild_index(
     ]:
         for doc in todo:
             try:
-                chunks, _, _ = index_document(
+                chunks = index_document(
                     doc,
                     blobs=blobs,
                     store=store,
                     embed_model=embed_model,
                     limits=limits,
                     parse_fn=parse_fn,
-                )
+                ).chunks
             except RagError as exc:
                 report.failed[doc.doc_id] = exc.message
                 done[doc.doc_id] = (doc.version, 0)
