@@ -137,7 +137,12 @@ class Ingestor:
 
     def _drop_rows_if_gone(self, doc: Document) -> None:
         current = self._registry.get(doc.doc_id)
-        if current is None or current.status is DocumentStatus.DELETING:
+        failed_meanwhile = (  # e.g. by maintenance while this attempt was still running
+            current is not None
+            and current.status is DocumentStatus.FAILED
+            and current.version == doc.version
+        )
+        if current is None or current.status is DocumentStatus.DELETING or failed_meanwhile:
             self._store.delete(doc.doc_id)
 
     def _transition(

@@ -5,9 +5,13 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass
-from datetime import timedelta
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 
+from service.ingestion import Ingestor
+from service.models import Document, DocumentStatus, IngestJob
+from service.ports import JobQueue, Registry
 from service.vectors import ChunkStore, ensure_vector_index
 
 log = logging.getLogger(__name__)
@@ -41,3 +45,63 @@ def run_maintenance(
     report = MaintenanceReport(before, after, time.monotonic() - started, built)
     log.info("maintenance done: %s", report)
     return report
+
+
+# --- documents that stopped moving (issue 14) ------------------------------------------------
+
+_MOVING = (DocumentStatus.QUEUED, DocumentStatus.PROCESSING)
+
+
+@dataclass(frozen=True)
+class StuckReport:
+    """What ``sweep_stuck`` did: documents re-queued and documents failed."""
+
+    requeued: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+
+
+def stuck_reason(stuck_after_s: float) -> str:
+    """The error a document gets when its ingestion never finished."""
+    minutes = max(1, round(2 * stuck_after_s / 60))
+    return (
+        f"ingestion did not finish within {minutes} minutes (the worker was probably stopped);"
+        " re-index the document to try again"
+    )
+
+
+def sweep_stuck(
+    registry: Registry,
+    queue: JobQueue,
+    ingestor: Ingestor,
+    *,
+    stuck_after_s: float,
+    now: datetime | None = None,
+) -> StuckReport:
+    """Re-send the job of every QUEUED or PROCESSING document untouched for ``stuck_after_s``
+    (a lost message or a killed worker; running a job twice changes nothing), and mark FAILED
+    those untouched for twice as long, so no document stays in flight forever."""
+    now = now or datetime.now(UTC)
+    report = StuckReport()
+    for doc in _all_documents(registry):
+        age = (now - doc.updated_at).total_seconds()
+        if doc.status not in _MOVING or age < stuck_after_s:
+            continue
+        job = IngestJob(doc_id=doc.doc_id, version=doc.version)
+        if age < 2 * stuck_after_s:
+            queue.send(job)
+            report.requeued.append(doc.doc_id)
+        else:
+            ingestor.fail(job, stuck_reason(stuck_after_s))
+            report.failed.append(doc.doc_id)
+    if report.requeued or report.failed:
+        log.warning("stuck documents: %s", report)
+    return report
+
+
+def _all_documents(registry: Registry) -> Iterator[Document]:
+    cursor = None
+    while True:
+        page = registry.list(None, cursor=cursor, limit=500)
+        yield from page.items
+        if not (cursor := page.next_cursor):
+            return

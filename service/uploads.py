@@ -51,7 +51,7 @@ def accept_upload(registry: Registry, bucket: UploadBucket, key: str) -> IngestJ
     Objects that belong to no document, or arrive after the document's bytes were accepted,
     are removed (never indexed, never read).
     """
-    doc = _document_of(registry, key)
+    doc = document_of_upload(registry, key)
     if doc is None:
         log.warning("upload of an unknown document removed", extra={"key": key})
         bucket.delete(key)
@@ -68,7 +68,8 @@ def accept_upload(registry: Registry, bucket: UploadBucket, key: str) -> IngestJ
     return None
 
 
-def _document_of(registry: Registry, key: str) -> Document | None:
+def document_of_upload(registry: Registry, key: str) -> Document | None:
+    """The document whose upload target is ``key`` (``documents/{owner}/{doc_id}``), if any."""
     parts = key.split("/")
     if len(parts) != 3 or f"{parts[0]}/" != UPLOAD_PREFIX:
         return None

@@ -10,7 +10,7 @@ from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 
 from service.config import get_settings
-from service.maintenance import run_maintenance
+from service.maintenance import run_maintenance, sweep_stuck
 from service.wiring import Services, build_services
 
 logger = Logger(service="rag-maintenance")
@@ -40,4 +40,17 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         unit=MetricUnit.Count,
         value=report.versions_before - report.versions_after,
     )
-    return {"versions_before": report.versions_before, "versions_after": report.versions_after}
+    stuck = sweep_stuck(
+        services.registry,
+        services.queue,
+        services.ingestor,
+        stuck_after_s=services.settings.stuck_after_s,
+    )
+    metrics.add_metric(name="StuckRequeued", unit=MetricUnit.Count, value=len(stuck.requeued))
+    metrics.add_metric(name="StuckFailed", unit=MetricUnit.Count, value=len(stuck.failed))
+    return {
+        "versions_before": report.versions_before,
+        "versions_after": report.versions_after,
+        "requeued": stuck.requeued,
+        "failed": stuck.failed,
+    }
