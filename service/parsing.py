@@ -114,7 +114,8 @@ def _decode_text(data: bytes) -> str:
 
 
 SCANNED_PDF = (
-    "no page of this PDF has a text layer: it looks scanned, and OCR is not available;"
+    "this PDF has no text layer on any page: it looks scanned, and OCR (reading text from"
+    " images) is not available;"
     " upload a PDF with selectable text"
 )
 

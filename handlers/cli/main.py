@@ -25,6 +25,7 @@ from service.models import (
     ChatTurn,
     Document,
     DocumentStatus,
+    IngestReport,
     IngestJob,
     SourcesEvent,
     TokenEvent,
@@ -357,9 +358,22 @@ def docs_show(doc_id: str, user: UserOpt = None, json_out: JsonOpt = False) -> N
     """Show one document."""
     svc, who = services(), user_of(user)
     try:
-        print_documents([svc.documents.get(who, doc_id)], json_out)
+        doc = svc.documents.get(who, doc_id)
     except RagError as exc:
         raise fail(exc) from exc
+    print_documents([doc], json_out)
+    if doc.report is not None and not json_out:
+        out.print(report_text(doc.report))
+
+
+def report_text(report: IngestReport) -> str:
+    """The ingestion report of ``rag docs show``, one fact per line."""
+    lines = [f"chunks: {report.chunks}"]
+    if report.pages is not None:
+        lines.append(f"pages: {report.pages}, without text: {len(report.pages_without_text)}")
+    lines.append(f"parse: {report.parse_s:.2f} s, embedding: {report.embed_s:.2f} s")
+    lines += [f"warning: {w}" for w in report.warnings]
+    return "\n".join(lines)
 
 
 @docs_app.command("delete")
