@@ -197,7 +197,10 @@ def index_document(
     pages = (parse_fn or _parse_inline)(data, doc_type, limits.max_pages)
     parsed = time.monotonic()
     splitter = IngestionPipeline(
-        transformations=[sentence_splitter(limits.chunk_size, limits.chunk_overlap), ChunkNumberer()]
+        transformations=[
+            sentence_splitter(limits.chunk_size, limits.chunk_overlap),
+            ChunkNumberer(),
+        ]
     )
     with_text = [p for p in pages if p.text]
     nodes = splitter.run(documents=page_documents(doc, with_text), num_workers=None)
@@ -205,7 +208,9 @@ def index_document(
     nodes = embed_model(nodes)
     store.replace_document(doc.doc_id, nodes)
     page_count = len(pages) if doc_type is DocType.PDF else None
-    report = ingest_report(pages, page_count, len(nodes), parsed - started, time.monotonic() - split)
+    report = ingest_report(
+        pages, page_count, len(nodes), parsed - started, time.monotonic() - split
+    )
     return Indexed(
         len(nodes), page_count, doc_type.value, len(data), hashlib.sha256(data).hexdigest(), report
     )

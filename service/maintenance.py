@@ -8,11 +8,14 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
+from service.catalog import retired_since
 from service.ingestion import Ingestor
 from service.models import Document, DocumentStatus, IngestJob
 from service.ports import JobQueue, Registry
 from service.vectors import ChunkStore, ensure_vector_index
+from service.wiring import Services, open_db
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +40,8 @@ def run_maintenance(
     """
     started = time.monotonic()
     table = store.table
-    assert table is not None
+    if table is None:  # lancedb types it optional; the service always opens one
+        raise RuntimeError("the vector store has no table")
     before = len(table.list_versions())
     built = ensure_vector_index(table, min_rows=vector_index_min_rows)
     table.optimize(cleanup_older_than=timedelta(seconds=retention_s))
@@ -105,3 +109,46 @@ def _all_documents(registry: Registry) -> Iterator[Document]:
         yield from page.items
         if not (cursor := page.next_cursor):
             return
+
+
+# --- retired tables and the approximate index (issue 14) -------------------------------------
+
+
+def drop_retired_tables(
+    db: Any, *, default: str, retention_s: float, now: float | None = None
+) -> list[str]:
+    """Drop the tables replaced by a switch (``rag reindex --all``) more than ``retention_s``
+    ago: processes that still used them have followed the switch by then."""
+    now = time.time() if now is None else now
+    existing = set(db.table_names())
+    dropped = []
+    for name, replaced_at in retired_since(db, default).items():
+        if name in existing and now - replaced_at >= retention_s:
+            db.drop_table(name)
+            dropped.append(name)
+    if dropped:
+        log.info("dropped retired tables %s", dropped)
+    return dropped
+
+
+@dataclass(frozen=True)
+class UpkeepReport:
+    """What ``run_upkeep`` did besides compaction."""
+
+    stuck: StuckReport
+    dropped_tables: list[str]
+
+
+def run_upkeep(services: Services) -> UpkeepReport:
+    """The ingestion side of a maintenance pass: stuck documents and retired tables."""
+    settings = services.settings
+    stuck = sweep_stuck(
+        services.registry,
+        services.queue,
+        services.ingestor,
+        stuck_after_s=settings.stuck_after_s,
+    )
+    dropped = drop_retired_tables(
+        open_db(settings), default=settings.table_name, retention_s=settings.maintenance_retention_s
+    )
+    return UpkeepReport(stuck, dropped)

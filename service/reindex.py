@@ -19,7 +19,7 @@ from service.ingestion import IngestLimits, ParseFn, index_document
 from service.models import Document, DocumentStatus
 from service.ports import BlobStore, Registry
 from service.vectors import ChunkStore, open_table
-from service.wiring import open_db
+from service.wiring import open_db, sandboxed_parser
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +59,9 @@ def rebuild_index(
 ) -> RebuildReport:
     """Fill a new table with ``embed_model`` and activate it once complete.
 
-    Documents indexed or re-indexed while the rebuild runs are picked up by further passes.
+    Documents are parsed as ingestion parses them (``parse_fn`` defaults to the sandboxed
+    parser: the same memory and time caps). Documents indexed or re-indexed while the rebuild
+    runs are picked up by further passes.
     Raises ``Unprocessable`` (and activates nothing) if any document cannot be indexed.
     """
     started = time.monotonic()
@@ -73,6 +75,7 @@ def rebuild_index(
     limits = IngestLimits(
         settings.max_upload_bytes, settings.max_pages, settings.chunk_size, settings.chunk_overlap
     )
+    parse_fn = parse_fn or sandboxed_parser(settings)
     done: dict[str, tuple[int, int]] = {}  # doc_id -> (version, chunks)
     while todo := [
         d for d in indexed_documents(registry) if done.get(d.doc_id, (0,))[0] != d.version

@@ -21,6 +21,7 @@ from aws_lambda_powertools.utilities.batch import (
 )
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
+from handlers.aws.metering import log_metrics_if_any
 from service.config import get_settings
 from service.ingestion import Outcome
 from service.models import IngestJob
@@ -81,7 +82,7 @@ def record_handler(record: SQSRecord) -> None:
 
 @logger.inject_lambda_context(correlation_id_path="Records[0].messageId")
 @tracer.capture_lambda_handler
-@metrics.log_metrics
+@log_metrics_if_any(metrics)
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """The SQS event source entry point (``ReportBatchItemFailures`` enabled)."""
     response = process_partial_response(

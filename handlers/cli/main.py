@@ -20,7 +20,7 @@ from handlers.cli.serve import serve
 from service.config import Settings
 from service.errors import RagError
 from service.ingestion import Outcome
-from service.maintenance import run_maintenance
+from service.maintenance import run_maintenance, run_upkeep
 from service.models import (
     ChatTurn,
     Document,
@@ -298,6 +298,9 @@ def maintain(
         f"maintenance done in {report.seconds:.1f} s: table versions "
         f"{report.versions_before} -> {report.versions_after}"
     )
+    upkeep = run_upkeep(svc)
+    for name in upkeep.dropped_tables:
+        err.print(f"dropped retired table {name}")
 
 
 @app.command()

@@ -77,9 +77,7 @@ def test_upload_notification_that_never_succeeded_reaches_the_dlq_and_fails(
             if doc.doc_id in message["Body"]:
                 found.append(message)
     assert found, f"no dead letter after {MAX_RECEIVES} receives"
-    assert dead_letters.handler(dlq_event(stack, found), FakeContext()) == {
-        "batchItemFailures": []
-    }
+    assert dead_letters.handler(dlq_event(stack, found), FakeContext()) == {"batchItemFailures": []}
     failed = services.registry.get(doc.doc_id)
     assert failed is not None and failed.status is DocumentStatus.FAILED
     assert failed.error == DEAD_LETTER_REASON
