@@ -25,8 +25,8 @@ from service.models import (
     ChatTurn,
     Document,
     DocumentStatus,
-    IngestReport,
     IngestJob,
+    IngestReport,
     SourcesEvent,
     TokenEvent,
 )

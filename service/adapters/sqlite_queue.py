@@ -163,7 +163,7 @@ class SqliteJobQueue:
 
 
 def _orphaned(owner: str, mine: str, host: str, pid: str) -> bool:
-    their_host, their_pid, _ = (owner.split(":") + ["", "", ""])[:3]
+    their_host, their_pid, _ = [*owner.split(":"), "", "", ""][:3]
     if their_host != host or not their_pid.isdigit():
         return False  # another machine's process: its liveness cannot be checked from here
     if their_pid == pid:
