@@ -139,9 +139,12 @@ class UpkeepReport:
     dropped_tables: list[str]
 
 
-def run_upkeep(services: Services) -> UpkeepReport:
-    """The ingestion side of a maintenance pass: stuck documents and retired tables."""
+def run_upkeep(services: Services, *, retention_s: float | None = None) -> UpkeepReport:
+    """The ingestion side of a maintenance pass: stuck documents, and retired tables older
+    than ``retention_s`` (default: the settings' maintenance retention)."""
     settings = services.settings
+    if retention_s is None:
+        retention_s = settings.maintenance_retention_s
     stuck = sweep_stuck(
         services.registry,
         services.queue,
@@ -149,6 +152,6 @@ def run_upkeep(services: Services) -> UpkeepReport:
         stuck_after_s=settings.stuck_after_s,
     )
     dropped = drop_retired_tables(
-        open_db(settings), default=settings.table_name, retention_s=settings.maintenance_retention_s
+        open_db(settings), default=settings.table_name, retention_s=retention_s
     )
     return UpkeepReport(stuck, dropped)

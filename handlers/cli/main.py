@@ -298,7 +298,7 @@ def maintain(
         f"maintenance done in {report.seconds:.1f} s: table versions "
         f"{report.versions_before} -> {report.versions_after}"
     )
-    upkeep = run_upkeep(svc)
+    upkeep = run_upkeep(svc, retention_s=keep)
     for name in upkeep.dropped_tables:
         err.print(f"dropped retired table {name}")
 
