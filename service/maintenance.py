@@ -10,11 +10,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pyarrow as pa
+
 from service.catalog import retired_since
 from service.ingestion import Ingestor
 from service.models import Document, DocumentStatus, IngestJob
 from service.ports import JobQueue, Registry
-from service.vectors import ChunkStore, ensure_vector_index
+from service.vectors import VECTOR_INDEX, ChunkStore, ensure_vector_index
 from service.wiring import Services, open_db
 
 log = logging.getLogger(__name__)
@@ -131,12 +133,64 @@ def drop_retired_tables(
     return dropped
 
 
+INDEX_BUILDS = "rag_index_builds"  # one row per build of a table's approximate vector index
+_BUILDS_SCHEMA = pa.schema(
+    [
+        pa.field("table_name", pa.string(), nullable=False),
+        pa.field("rows", pa.int64(), nullable=False),
+        pa.field("built_at", pa.float64(), nullable=False),
+    ]
+)
+
+
+def retrain_vector_index(db: Any, table: Any, *, growth: float = 2.0) -> bool:
+    """Rebuild the approximate vector index once the table has ``growth`` times the rows it
+    was trained on: ``optimize`` folds new rows into the existing partitions but never moves
+    their centroids, so recall drifts as the table grows. The old index serves until the new
+    one commits. Returns whether it was rebuilt now."""
+    from lancedb.index import IvfHnswSq
+
+    if VECTOR_INDEX not in {index.name for index in table.list_indices()}:
+        return False
+    builds = _builds(db)
+    rows = int(table.count_rows())
+    trained = _trained_rows(builds, table.name)
+    if trained is None:  # built before builds were recorded: its size then is unknown
+        builds.add([{"table_name": table.name, "rows": rows, "built_at": time.time()}])
+        return False
+    if rows < growth * trained:
+        return False
+    partitions = max(1, int(rows**0.5 / 10))  # the rule of vectors.ensure_vector_index
+    table.create_index(
+        "vector",
+        config=IvfHnswSq(distance_type="cosine", num_partitions=partitions),
+        name=VECTOR_INDEX,
+        replace=True,
+    )
+    builds.add([{"table_name": table.name, "rows": rows, "built_at": time.time()}])
+    log.info("vector index of %s retrained: %d -> %d rows", table.name, trained, rows)
+    return True
+
+
+def _builds(db: Any) -> Any:
+    try:
+        return db.open_table(INDEX_BUILDS)
+    except (ValueError, FileNotFoundError):
+        return db.create_table(INDEX_BUILDS, schema=_BUILDS_SCHEMA, exist_ok=True)
+
+
+def _trained_rows(builds: Any, table_name: str) -> int | None:
+    rows = [r for r in builds.to_arrow().to_pylist() if r["table_name"] == table_name]
+    return int(max(rows, key=lambda r: r["built_at"])["rows"]) if rows else None
+
+
 @dataclass(frozen=True)
 class UpkeepReport:
     """What ``run_upkeep`` did besides compaction."""
 
     stuck: StuckReport
     dropped_tables: list[str]
+    vector_index_retrained: bool = False
 
 
 def run_upkeep(services: Services, *, retention_s: float | None = None) -> UpkeepReport:
@@ -151,7 +205,7 @@ def run_upkeep(services: Services, *, retention_s: float | None = None) -> Upkee
         services.ingestor,
         stuck_after_s=settings.stuck_after_s,
     )
-    dropped = drop_retired_tables(
-        open_db(settings), default=settings.table_name, retention_s=retention_s
-    )
-    return UpkeepReport(stuck, dropped)
+    db = open_db(settings)
+    dropped = drop_retired_tables(db, default=settings.table_name, retention_s=retention_s)
+    retrained = retrain_vector_index(db, services.store.table)
+    return UpkeepReport(stuck, dropped, retrained)
