@@ -3,13 +3,18 @@ parse and embedding time, warnings; a PDF without any text layer ends FAILED say
 
 from __future__ import annotations
 
+import hashlib
 import io
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
+import pytest
 from pypdf import PdfWriter
 from typer.testing import CliRunner
 
 from handlers.cli.main import app
+from handlers.local.uploads import UploadSigner
+from service.errors import Conflict
 from service.models import DocumentStatus
 from service.wiring import Services
 from tests.conftest import SAMPLES, ingest
@@ -59,8 +64,6 @@ def test_pdf_without_any_text_fails_saying_it_looks_scanned(services: Services) 
 
 
 def test_registry_size_and_hash_are_of_the_indexed_bytes(services: Services) -> None:
-    import hashlib
-
     data = (SAMPLES / "visitor-faq.txt").read_bytes()
     doc_id = ingest(services, "kim", "faq.txt", data)
     doc = services.registry.get(doc_id)
@@ -81,3 +84,22 @@ def test_docs_show_prints_the_report(tmp_path: Path) -> None:
     assert "pages: 8, without text: 1" in shown.stdout
     assert "warning: page 8 has no text layer: scanned?" in shown.stdout
     assert "parse:" in shown.stdout and "embedding:" in shown.stdout
+
+
+def test_local_upload_url_replayed_after_indexing_is_refused(services: Services) -> None:
+    """Locally the upload URL is single-use, but a restarted server forgets which nonces were
+    used: the registry's status is what refuses a replay, before any byte is written."""
+    doc = services.documents.create("kim", "tide.txt")
+    target = UploadSigner(b"s" * 32, ttl_s=900).target(doc, "http://127.0.0.1:1")
+    query = {k: v[0] for k, v in parse_qs(urlsplit(target.url).query).items()}
+    services.documents.receive_bytes(doc, [b"The tide turns at noon."])
+    assert services.worker is not None
+    services.worker.drain()
+    indexed = services.registry.get(doc.doc_id)
+    assert indexed is not None and indexed.status is DocumentStatus.INDEXED
+    restarted = UploadSigner(b"s" * 32, ttl_s=900)
+    restarted.claim(doc.doc_id, query["expires"], query["nonce"], query["signature"])  # accepted
+    with pytest.raises(Conflict):
+        services.documents.receive_bytes(indexed, [b"Something else entirely."])
+    assert services.blobs.read(indexed.blob_key, max_bytes=1000) == b"The tide turns at noon."
+    assert services.registry.get(doc.doc_id) == indexed
