@@ -16,7 +16,7 @@ from service.catalog import activate, active_table_name
 from service.config import Settings
 from service.errors import Conflict, NotFound, RagError
 from service.ingestion import IngestLimits, ParseFn, index_document
-from service.models import Document, DocumentStatus
+from service.models import Document, DocumentStatus, IngestReport
 from service.ports import BlobStore, Registry
 from service.vectors import ChunkStore, open_table
 from service.wiring import open_db, sandboxed_parser
@@ -76,25 +76,25 @@ def rebuild_index(
         settings.max_upload_bytes, settings.max_pages, settings.chunk_size, settings.chunk_overlap
     )
     parse_fn = parse_fn or sandboxed_parser(settings)
-    done: dict[str, tuple[int, int]] = {}  # doc_id -> (version, chunks)
+    done: dict[str, tuple[int, int, IngestReport | None]] = {}  # doc_id -> version, chunks, report
     while todo := [
         d for d in indexed_documents(registry) if done.get(d.doc_id, (0,))[0] != d.version
     ]:
         for doc in todo:
             try:
-                chunks = index_document(
+                indexed = index_document(
                     doc,
                     blobs=blobs,
                     store=store,
                     embed_model=embed_model,
                     limits=limits,
                     parse_fn=parse_fn,
-                ).chunks
+                )
             except RagError as exc:
                 report.failed[doc.doc_id] = exc.message
-                done[doc.doc_id] = (doc.version, 0)
+                done[doc.doc_id] = (doc.version, 0, None)
                 continue
-            done[doc.doc_id] = (doc.version, chunks)
+            done[doc.doc_id] = (doc.version, indexed.chunks, indexed.report)
             if on_document:
                 on_document(doc)
     if report.failed:
@@ -105,7 +105,7 @@ def rebuild_index(
     activate(db, report.new_table, model_id=model_id, dim=dim)
     _record_chunk_counts(registry, done)
     report.documents = len(present)
-    report.chunks = sum(chunks for doc_id, (_, chunks) in done.items() if doc_id in present)
+    report.chunks = sum(chunks for doc_id, (_, chunks, _) in done.items() if doc_id in present)
     report.seconds = time.monotonic() - started
     return report
 
@@ -121,8 +121,10 @@ class RebuildFailed(RagError):
         self.report = report
 
 
-def _record_chunk_counts(registry: Registry, done: dict[str, tuple[int, int]]) -> None:
-    for doc_id, (version, chunks) in done.items():
+def _record_chunk_counts(
+    registry: Registry, done: dict[str, tuple[int, int, IngestReport | None]]
+) -> None:
+    for doc_id, (version, chunks, ingest_report) in done.items():
         try:
             registry.transition(
                 doc_id,
@@ -130,6 +132,7 @@ def _record_chunk_counts(registry: Registry, done: dict[str, tuple[int, int]]) -
                 expect_version=version,
                 status=DocumentStatus.INDEXED,
                 chunks=chunks,
+                report=ingest_report,  # the counts and timings of the new table
             )
         except (Conflict, NotFound):
             log.info("document %s changed during the rebuild", doc_id)

@@ -60,6 +60,9 @@ def test_running_process_follows_the_switch_and_writes_into_the_new_table(
     time.sleep(0.3)
     assert svc.chat.retriever("kim").search("opening hours")  # the next question
     assert svc.store.table.name == new != old
+    [doc] = svc.registry.list("kim", cursor=None, limit=5).items
+    assert doc.report is not None and doc.report.chunks == doc.chunks  # the new table's counts
+    assert doc.chunks == svc.store.count(doc_id=doc.doc_id)
     late = ingest(svc, "kim", "late.txt", b"The late ferry to Skerry leaves at nine.")
     fresh = open_table(open_db(svc.settings), new, model_id=MINILM_MODEL_ID, dim=MINILM_DIM)
     assert fresh.count_rows(f"doc_id = '{late}'") > 0  # indexed into the active table
