@@ -14,6 +14,7 @@ from infra.nag import acknowledge_wildcards
 
 DOCUMENTS_PREFIX = "documents/"  # blob keys: documents/{owner}/{doc_id} (service/documents.py)
 LANCEDB_PREFIX = "lancedb/"  # LanceDB tables; never notifies ingestion
+STORED_PREFIX = "stored/"  # accepted uploads, out of reach of upload targets (service/uploads.py)
 
 
 @dataclass(frozen=True)

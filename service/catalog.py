@@ -6,7 +6,9 @@ The catalog is itself a tiny LanceDB table beside the chunks, so it works on a l
 
 from __future__ import annotations
 
+import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -49,6 +51,29 @@ def active_table(db: Any) -> ActiveTable | None:
     return ActiveTable(**newest)
 
 
+def catalog_entries(db: Any) -> list[ActiveTable]:
+    """Every activation, oldest first."""
+    rows = _catalog(db).to_arrow().to_pylist()
+    return sorted((ActiveTable(**row) for row in rows), key=lambda e: e.activated_at)
+
+
+def retired_since(db: Any, default: str) -> dict[str, float]:
+    """Tables that are no longer active, with the time each was replaced (``default`` is the
+    table in use before the first switch). Tables never activated (a rebuild still filling
+    one) are not listed."""
+    entries = catalog_entries(db)
+    if not entries:
+        return {}
+    out: dict[str, float] = {}
+    previous = default
+    for entry in entries:
+        if entry.table_name != previous:
+            out[previous] = entry.activated_at
+        previous = entry.table_name
+    out.pop(previous, None)  # the active one
+    return out
+
+
 def activate(db: Any, table_name: str, *, model_id: str, dim: int) -> ActiveTable:
     """Make ``table_name`` the active table (one append: readers see old or new, never half)."""
     entry = ActiveTable(table_name, model_id, dim, time.time())
@@ -60,3 +85,37 @@ def active_table_name(db: Any, default: str) -> str:
     """The table readers and writers should open."""
     entry = active_table(db)
     return entry.table_name if entry else default
+
+
+# --- following switches from running processes (issue 14) ----------------------------------
+
+
+class TableWatch:
+    """Tells a long-running process (server, warm Lambda) which table is active, reading the
+    catalog at most every ``every_s`` seconds, so a switch made elsewhere (``rag reindex
+    --all``) is followed on the next question without a restart."""
+
+    def __init__(
+        self,
+        db: Any,
+        *,
+        every_s: float,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._db = db
+        self._every = every_s
+        self._clock = clock
+        self._checked = clock()
+        self._lock = threading.Lock()
+
+    def switched(self, current: str) -> ActiveTable | None:
+        """The newly active table if it is not ``current`` (None between checks)."""
+        now = self._clock()
+        with self._lock:
+            if now - self._checked < self._every:
+                return None
+            self._checked = now
+        entry = active_table(self._db)
+        if entry is None or entry.table_name == current:
+            return None
+        return entry

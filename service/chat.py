@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator, Sequence
 from llama_index.core.base.embeddings.base import BaseEmbedding
 
 from service.answer import Answerer
-from service.errors import BadRequest, ErrorCode, RagError
+from service.errors import BUSY_MESSAGE, BadRequest, ErrorCode, RagError, is_busy
 from service.models import (
     ChatEvent,
     ChatTurn,
@@ -119,7 +119,11 @@ class ChatService:
             yield DoneEvent(request_id=rid)
         except RagError as exc:
             yield ErrorEvent(request_id=rid, code=exc.code, message=exc.message)
-        except Exception:  # the boundary of one request: report, never kill the connection
+        except Exception as exc:  # the boundary of one request: report, never kill the connection
+            if is_busy(exc):  # a throttled model: the person may simply try again
+                log.warning("chat model busy", exc_info=True)
+                yield ErrorEvent(request_id=rid, code=ErrorCode.UNAVAILABLE, message=BUSY_MESSAGE)
+                return
             log.exception("chat failed")
             yield ErrorEvent(
                 request_id=rid, code=ErrorCode.INTERNAL, message="the answer could not be completed"

@@ -90,6 +90,16 @@ class Settings(BaseSettings):
         default=50_000, ge=1, description="maintenance builds the ANN vector index from this size"
     )
     maintenance_interval_s: float = Field(default=600.0, gt=0)
+    # --- ingestion that never lies (issue 14) ---
+    stuck_after_s: float = Field(
+        default=3600.0,
+        gt=0,
+        description="maintenance re-queues QUEUED/PROCESSING documents untouched this long,"
+        " and marks them FAILED at twice this age",
+    )
+    catalog_check_s: float = Field(
+        default=5.0, ge=0, description="how often a running process looks for a switched table"
+    )
 
     admins: Annotated[frozenset[str], NoDecode] = frozenset()
     default_user: str = "local"

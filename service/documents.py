@@ -150,6 +150,8 @@ class DocumentService:
             )
         self._store.delete(doc_id)
         self._blobs.delete(doc.blob_key)
+        if doc.blob_key != (upload_key := blob_key(doc.owner, doc_id)):
+            self._blobs.delete(upload_key)  # a replayed upload whose removal is still queued
         self._registry.delete(doc_id)
 
     def _require(self, doc_id: str) -> Document:

@@ -91,3 +91,31 @@ class Unavailable(RagError):
     """A dependency (model provider, storage) is temporarily unavailable; retry later."""
 
     code = ErrorCode.UNAVAILABLE
+
+
+# --- providers saying they are overloaded (issue 14) -------------------------------------------
+
+BUSY_MESSAGE = "The model is busy right now; try again in a few seconds."
+_BUSY_CODES = frozenset(
+    code.lower()
+    for code in (
+        "ThrottlingException",
+        "TooManyRequestsException",
+        "ServiceUnavailableException",
+        "ModelNotReadyException",
+    )
+)
+
+
+def is_busy(exc: BaseException | None) -> bool:
+    """Whether ``exc`` (or what caused it) is a provider's "too busy" error: botocore's
+    ``ClientError``, including errors inside a ConverseStream event stream (whose codes start
+    in lower case). Told by the error code, so this module imports no AWS library."""
+    seen = 0
+    while exc is not None and seen < 5:
+        response = getattr(exc, "response", None)
+        error = response.get("Error", {}) if isinstance(response, dict) else {}
+        if str(error.get("Code", "")).lower() in _BUSY_CODES:
+            return True
+        exc, seen = exc.__cause__ or exc.__context__, seen + 1
+    return False

@@ -3,7 +3,9 @@ replace the document's rows in one commit, mark INDEXED and notify the owner."""
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
@@ -14,7 +16,7 @@ from llama_index.core.ingestion import IngestionPipeline
 
 from service.chunking import ChunkNumberer, page_documents, sentence_splitter
 from service.errors import Conflict, RagError, TooLarge, Unavailable
-from service.models import Document, DocumentEvent, DocumentStatus, IngestJob
+from service.models import Document, DocumentEvent, DocumentStatus, IngestJob, IngestReport
 from service.parsing import DocType, Page, check_name_matches, detect_type, parse
 from service.ports import BlobStore, Notifier, Registry
 from service.vectors import ChunkStore
@@ -23,6 +25,7 @@ log = logging.getLogger(__name__)
 
 ParseFn = Callable[[bytes, DocType, int], list[Page]]
 _RUNNABLE = (DocumentStatus.QUEUED, DocumentStatus.PROCESSING)
+_MAX_PAGE_WARNINGS = 20  # one warning per page up to this many, then a count
 
 
 class Outcome(StrEnum):
@@ -77,7 +80,7 @@ class Ingestor:
         except Conflict:
             return Outcome.SKIPPED
         try:
-            chunks, pages, doc_type = self._index(doc)
+            indexed = self._index(doc)
         except RagError as exc:
             if isinstance(exc, Unavailable) and not final_attempt:
                 raise
@@ -92,9 +95,12 @@ class Ingestor:
                 doc,
                 DocumentStatus.INDEXED,
                 (DocumentStatus.PROCESSING,),
-                chunks=chunks,
-                pages=pages,
-                content_type=doc_type,
+                chunks=indexed.chunks,
+                pages=indexed.pages,
+                content_type=indexed.content_type,
+                size=indexed.size,  # what was indexed, whatever the upload declared
+                sha256=indexed.sha256,
+                report=indexed.report,
                 error=None,
             )
         except (Conflict, RagError):
@@ -109,7 +115,7 @@ class Ingestor:
             return
         self._fail(doc, reason)
 
-    def _index(self, doc: Document) -> tuple[int, int | None, str]:
+    def _index(self, doc: Document) -> Indexed:
         return index_document(
             doc,
             blobs=self._blobs,
@@ -122,14 +128,21 @@ class Ingestor:
     def _fail(self, doc: Document, reason: str) -> Outcome:
         try:
             self._store.delete(doc.doc_id)
-            self._transition(doc, DocumentStatus.FAILED, _RUNNABLE, error=reason, chunks=0)
+            self._transition(
+                doc, DocumentStatus.FAILED, _RUNNABLE, error=reason, chunks=0, report=None
+            )
         except Conflict:
             return Outcome.SKIPPED
         return Outcome.FAILED
 
     def _drop_rows_if_gone(self, doc: Document) -> None:
         current = self._registry.get(doc.doc_id)
-        if current is None or current.status is DocumentStatus.DELETING:
+        failed_meanwhile = (  # e.g. by maintenance while this attempt was still running
+            current is not None
+            and current.status is DocumentStatus.FAILED
+            and current.version == doc.version
+        )
+        if current is None or current.status is DocumentStatus.DELETING or failed_meanwhile:
             self._store.delete(doc.doc_id)
 
     def _transition(
@@ -152,6 +165,18 @@ class Ingestor:
 ProgressCallback = Callable[[IngestJob, Outcome], None]
 
 
+@dataclass(frozen=True)
+class Indexed:
+    """What ``index_document`` wrote, and the bytes it read (so the registry records those)."""
+
+    chunks: int
+    pages: int | None
+    content_type: str
+    size: int
+    sha256: str
+    report: IngestReport
+
+
 def index_document(
     doc: Document,
     *,
@@ -160,26 +185,53 @@ def index_document(
     embed_model: BaseEmbedding,
     limits: IngestLimits,
     parse_fn: ParseFn | None = None,
-) -> tuple[int, int | None, str]:
+) -> Indexed:
     """Read, check, parse, chunk and embed one document, then replace its rows in ``store`` in
-    one commit. Returns (chunks, pages or None, content type). No registry change."""
+    one commit. No registry change."""
     data = blobs.read(doc.blob_key, max_bytes=limits.max_bytes)
     if len(data) > limits.max_bytes:
         raise TooLarge(f"file is larger than the limit of {limits.max_bytes} bytes")
+    started = time.monotonic()
     doc_type = detect_type(data, doc.filename)
     check_name_matches(doc.filename, doc_type)
     pages = (parse_fn or _parse_inline)(data, doc_type, limits.max_pages)
-    pipeline = IngestionPipeline(
+    parsed = time.monotonic()
+    splitter = IngestionPipeline(
         transformations=[
             sentence_splitter(limits.chunk_size, limits.chunk_overlap),
             ChunkNumberer(),
-            embed_model,
-        ],
+        ]
     )
-    nodes = pipeline.run(documents=page_documents(doc, pages), num_workers=None)
+    with_text = [p for p in pages if p.text]
+    nodes = splitter.run(documents=page_documents(doc, with_text), num_workers=None)
+    split = time.monotonic()
+    nodes = embed_model(nodes)
     store.replace_document(doc.doc_id, nodes)
     page_count = len(pages) if doc_type is DocType.PDF else None
-    return len(nodes), page_count, doc_type.value
+    report = ingest_report(
+        pages, page_count, len(nodes), parsed - started, time.monotonic() - split
+    )
+    return Indexed(
+        len(nodes), page_count, doc_type.value, len(data), hashlib.sha256(data).hexdigest(), report
+    )
+
+
+def ingest_report(
+    pages: list[Page], page_count: int | None, chunks: int, parse_s: float, embed_s: float
+) -> IngestReport:
+    """The owner-facing summary of one ingestion, with a warning per page without text."""
+    empty = [p.number for p in pages if not p.text and p.number is not None]
+    warnings = [f"page {n} has no text layer: scanned?" for n in empty[:_MAX_PAGE_WARNINGS]]
+    if len(empty) > _MAX_PAGE_WARNINGS:
+        warnings.append(f"{len(empty) - _MAX_PAGE_WARNINGS} more pages have no text layer")
+    return IngestReport(
+        pages=page_count,
+        pages_without_text=empty,
+        chunks=chunks,
+        parse_s=round(parse_s, 3),
+        embed_s=round(embed_s, 3),
+        warnings=warnings,
+    )
 
 
 def _parse_inline(data: bytes, doc_type: DocType, max_pages: int) -> list[Page]:

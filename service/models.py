@@ -23,6 +23,19 @@ class DocumentStatus(StrEnum):
     DELETING = "DELETING"
 
 
+class IngestReport(BaseModel):
+    """What ingesting a document found and how long each step took."""
+
+    model_config = ConfigDict(frozen=True)
+
+    pages: int | None = None
+    pages_without_text: list[int] = Field(default_factory=list)
+    chunks: int = 0
+    parse_s: float = 0.0
+    embed_s: float = 0.0
+    warnings: list[str] = Field(default_factory=list)
+
+
 class Document(BaseModel):
     """One registry record."""
 
@@ -42,6 +55,7 @@ class Document(BaseModel):
     created_at: datetime
     updated_at: datetime
     version: int = 1
+    report: IngestReport | None = None  # set when indexed (a failure says why in ``error``)
 
 
 class IngestJob(BaseModel):

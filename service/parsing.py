@@ -113,6 +113,13 @@ def _decode_text(data: bytes) -> str:
         return str(best)
 
 
+SCANNED_PDF = (
+    "this PDF has no text layer on any page: it looks scanned, and OCR (reading text from"
+    " images) is not available;"
+    " upload a PDF with selectable text"
+)
+
+
 def parse(data: bytes, doc_type: DocType, *, max_pages: int) -> list[Page]:
     """Extract the text of ``data``; raises a ``RagError`` with a readable reason."""
     if doc_type is DocType.PDF:
@@ -124,10 +131,12 @@ def parse(data: bytes, doc_type: DocType, *, max_pages: int) -> list[Page]:
     else:
         pages = [Page(_decode_text(data), None)]
     pages = [Page(clean_text(p.text), p.number) for p in pages]
-    pages = [p for p in pages if p.text]
-    if not pages:
+    if not any(p.text for p in pages):
+        if doc_type is DocType.PDF:
+            raise Unprocessable(SCANNED_PDF)
         raise Unprocessable("no text could be extracted from this document")
-    return pages
+    # PDF pages without text stay (numbered) so the ingestion report can name them.
+    return pages if doc_type is DocType.PDF else [p for p in pages if p.text]
 
 
 def clean_text(text: str) -> str:

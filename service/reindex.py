@@ -16,10 +16,10 @@ from service.catalog import activate, active_table_name
 from service.config import Settings
 from service.errors import Conflict, NotFound, RagError
 from service.ingestion import IngestLimits, ParseFn, index_document
-from service.models import Document, DocumentStatus
+from service.models import Document, DocumentStatus, IngestReport
 from service.ports import BlobStore, Registry
 from service.vectors import ChunkStore, open_table
-from service.wiring import open_db
+from service.wiring import open_db, sandboxed_parser
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +59,9 @@ def rebuild_index(
 ) -> RebuildReport:
     """Fill a new table with ``embed_model`` and activate it once complete.
 
-    Documents indexed or re-indexed while the rebuild runs are picked up by further passes.
+    Documents are parsed as ingestion parses them (``parse_fn`` defaults to the sandboxed
+    parser: the same memory and time caps). Documents indexed or re-indexed while the rebuild
+    runs are picked up by further passes.
     Raises ``Unprocessable`` (and activates nothing) if any document cannot be indexed.
     """
     started = time.monotonic()
@@ -73,13 +75,14 @@ def rebuild_index(
     limits = IngestLimits(
         settings.max_upload_bytes, settings.max_pages, settings.chunk_size, settings.chunk_overlap
     )
-    done: dict[str, tuple[int, int]] = {}  # doc_id -> (version, chunks)
+    parse_fn = parse_fn or sandboxed_parser(settings)
+    done: dict[str, tuple[int, int, IngestReport | None]] = {}  # doc_id -> version, chunks, report
     while todo := [
         d for d in indexed_documents(registry) if done.get(d.doc_id, (0,))[0] != d.version
     ]:
         for doc in todo:
             try:
-                chunks, _, _ = index_document(
+                indexed = index_document(
                     doc,
                     blobs=blobs,
                     store=store,
@@ -89,9 +92,9 @@ def rebuild_index(
                 )
             except RagError as exc:
                 report.failed[doc.doc_id] = exc.message
-                done[doc.doc_id] = (doc.version, 0)
+                done[doc.doc_id] = (doc.version, 0, None)
                 continue
-            done[doc.doc_id] = (doc.version, chunks)
+            done[doc.doc_id] = (doc.version, indexed.chunks, indexed.report)
             if on_document:
                 on_document(doc)
     if report.failed:
@@ -102,7 +105,7 @@ def rebuild_index(
     activate(db, report.new_table, model_id=model_id, dim=dim)
     _record_chunk_counts(registry, done)
     report.documents = len(present)
-    report.chunks = sum(chunks for doc_id, (_, chunks) in done.items() if doc_id in present)
+    report.chunks = sum(chunks for doc_id, (_, chunks, _) in done.items() if doc_id in present)
     report.seconds = time.monotonic() - started
     return report
 
@@ -118,8 +121,10 @@ class RebuildFailed(RagError):
         self.report = report
 
 
-def _record_chunk_counts(registry: Registry, done: dict[str, tuple[int, int]]) -> None:
-    for doc_id, (version, chunks) in done.items():
+def _record_chunk_counts(
+    registry: Registry, done: dict[str, tuple[int, int, IngestReport | None]]
+) -> None:
+    for doc_id, (version, chunks, ingest_report) in done.items():
         try:
             registry.transition(
                 doc_id,
@@ -127,6 +132,7 @@ def _record_chunk_counts(registry: Registry, done: dict[str, tuple[int, int]]) -
                 expect_version=version,
                 status=DocumentStatus.INDEXED,
                 chunks=chunks,
+                report=ingest_report,  # the counts and timings of the new table
             )
         except (Conflict, NotFound):
             log.info("document %s changed during the rebuild", doc_id)

@@ -12,11 +12,12 @@ from service.adapters.notifier import InProcessNotifier
 from service.adapters.sqlite_db import SqliteDb
 from service.adapters.sqlite_queue import SqliteJobQueue
 from service.adapters.sqlite_registry import SqliteRegistry
-from service.catalog import active_table_name
+from service.catalog import TableWatch, active_table_name
 from service.chat import ChatService
 from service.config import Mode, Settings
 from service.documents import DocumentService
 from service.ingestion import IngestLimits, Ingestor, ParseFn
+from service.live_table import FollowingChunkStore
 from service.ports import BlobStore, JobQueue, Notifier, Registry
 from service.providers import build_answerer, build_embedding
 from service.retrieval import FusionWeights
@@ -46,7 +47,11 @@ def open_store(settings: Settings, embed_model_id: str, dim: int) -> ChunkStore:
     """The active vector table of the database named by settings."""
     db = open_db(settings)
     name = active_table_name(db, settings.table_name)
-    return ChunkStore(open_table(db, name, model_id=embed_model_id, dim=dim))
+    table = open_table(db, name, model_id=embed_model_id, dim=dim)
+    if settings.catalog_check_s > 0:  # long-running processes follow `rag reindex --all`
+        watch = TableWatch(db, every_s=settings.catalog_check_s)
+        return FollowingChunkStore(table, watch=watch)
+    return ChunkStore(table)
 
 
 def open_db(settings: Settings) -> Any:
@@ -177,3 +182,9 @@ def build_services(
             else None
         ),
     )
+
+
+def sandboxed_parser(settings: Settings) -> ParseFn | None:
+    """The parser ingestion uses (isolated in a capped child process locally), for other
+    callers that parse stored documents, such as ``rag reindex --all``."""
+    return _parser(settings)

@@ -30,6 +30,14 @@ class Worker:
         self._ingestor = ingestor
         self._max = max_receives
 
+    def reclaim(self) -> int:
+        """Resume at once the jobs a killed process left in flight (see
+        ``SqliteJobQueue.reclaim_orphans``); returns how many."""
+        reclaimed = self._queue.reclaim_orphans()
+        if reclaimed:
+            log.info("resuming %d interrupted jobs", reclaimed)
+        return reclaimed
+
     def _fail_dead_letters(self) -> None:
         for job in self._queue.take_dead_letters():
             self._ingestor.fail(job, DEAD_LETTER_REASON)
@@ -61,6 +69,7 @@ class Worker:
         on_done: Callable[[IngestJob, Outcome], None] | None = None,
     ) -> None:
         """Process until no job is left (waiting out retry delays), or ``timeout_s`` passes."""
+        self.reclaim()
         stop = threading.Event()
         timer = threading.Timer(timeout_s, stop.set)
         timer.start()
@@ -77,6 +86,7 @@ class Worker:
 
     def run_forever(self, stop: threading.Event, *, poll_s: float = 0.5) -> None:
         """Serve the queue until ``stop`` is set (the local server runs this in a thread)."""
+        self.reclaim()
         while not stop.is_set():
             try:
                 if self.run_once() == 0:

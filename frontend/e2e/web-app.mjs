@@ -139,6 +139,8 @@ async function documentsFlow(page) {
   check(reason.startsWith("Could not index:") && reason.length > 20, `failed document shows its reason: ${reason}`);
   results.failed_reason = reason;
   check((await handbook.innerText()).includes("7 pages"), "indexed record refreshed with its page count");
+  const report = (await handbook.locator("details.ingest-report").textContent()) ?? "";
+  check(report.includes("Ingestion report") && /7 pages, 0 without text/.test(report), `indexed document shows its ingestion report: ${report}`);
   await page.waitForFunction(() => !document.querySelector("li.upload-item"), null, { timeout: 15_000 });
   await shoot(page, "documents");
   await audit(page, "documents");

@@ -10,6 +10,7 @@ from aws_lambda_powertools import Logger, Metrics, Tracer
 from mangum import Mangum
 
 from handlers.api import create_api
+from handlers.aws.metering import log_metrics_if_any
 from service.adapters.cognito_identity import cognito_identity
 from service.adapters.s3_blob import S3BlobStore
 from service.config import get_settings
@@ -26,7 +27,8 @@ def _app() -> Mangum:
     settings = get_settings()
     services = build_services(settings)
     blobs = services.blobs
-    assert isinstance(blobs, S3BlobStore)
+    if not isinstance(blobs, S3BlobStore):  # a wiring error: uploads need presigned POSTs
+        raise TypeError("the admin API needs the S3 blob store (RAG_MODE=aws)")
 
     def upload_target(doc: Document, _base_url: str) -> UploadTarget:
         return blobs.upload_target(
@@ -39,7 +41,7 @@ def _app() -> Mangum:
 
 @logger.inject_lambda_context(correlation_id_path="requestContext.requestId")
 @tracer.capture_lambda_handler
-@metrics.log_metrics
+@log_metrics_if_any(metrics)
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """The HTTP API (payload v2) entry point."""
     response: dict[str, Any] = _app()(event, context)

@@ -10,6 +10,7 @@ from typing import Any
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 
+from handlers.aws.metering import log_metrics_if_any
 from service.adapters.apigw_notifier import ApiGatewayNotifier
 from service.adapters.dynamo_connections import DynamoConnections
 from service.config import get_settings
@@ -48,7 +49,7 @@ class CancelFlag:
 
 @logger.inject_lambda_context(correlation_id_path="ask.request_id")
 @tracer.capture_lambda_handler
-@metrics.log_metrics
+@log_metrics_if_any(metrics)
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """The Lambda entry point (asynchronous invoke by the ``ask`` route)."""
     return answer(event)
@@ -58,7 +59,8 @@ def answer(event: dict[str, Any]) -> dict[str, Any]:
     """Answer one question (``{connection_id, owner, ask}``); returns what was sent."""
     services = _services()
     notifier = services.notifier
-    assert isinstance(notifier, ApiGatewayNotifier)
+    if not isinstance(notifier, ApiGatewayNotifier):  # a wiring error, not the person's
+        raise TypeError("the chat worker needs the API Gateway notifier (RAG_MODE=aws)")
     ask = AskAction.model_validate(event["ask"])
     connection_id, owner = event["connection_id"], event["owner"]
     cancelled = CancelFlag(notifier.connections, connection_id, ask.request_id)

@@ -9,8 +9,9 @@ from typing import Any
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 
+from handlers.aws.metering import log_metrics_if_any
 from service.config import get_settings
-from service.maintenance import run_maintenance
+from service.maintenance import run_maintenance, run_upkeep
 from service.wiring import Services, build_services
 
 logger = Logger(service="rag-maintenance")
@@ -25,7 +26,7 @@ def _services() -> Services:
 
 @logger.inject_lambda_context
 @tracer.capture_lambda_handler
-@metrics.log_metrics
+@log_metrics_if_any(metrics)
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """Run one maintenance pass (an EventBridge schedule invokes this)."""
     services = _services()
@@ -40,4 +41,14 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         unit=MetricUnit.Count,
         value=report.versions_before - report.versions_after,
     )
-    return {"versions_before": report.versions_before, "versions_after": report.versions_after}
+    upkeep = run_upkeep(services)
+    stuck = upkeep.stuck
+    metrics.add_metric(name="StuckRequeued", unit=MetricUnit.Count, value=len(stuck.requeued))
+    metrics.add_metric(name="StuckFailed", unit=MetricUnit.Count, value=len(stuck.failed))
+    return {
+        "versions_before": report.versions_before,
+        "versions_after": report.versions_after,
+        "requeued": stuck.requeued,
+        "failed": stuck.failed,
+        "dropped_tables": upkeep.dropped_tables,
+    }

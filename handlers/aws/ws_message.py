@@ -12,6 +12,7 @@ from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 from pydantic import BaseModel
 
+from handlers.aws.metering import log_metrics_if_any
 from service.adapters.apigw_notifier import ApiGatewayNotifier
 from service.adapters.aws_clients import aws_client
 from service.adapters.dynamo_connections import DynamoConnections
@@ -78,7 +79,7 @@ def _runtime() -> tuple[Settings, DynamoConnections, ApiGatewayNotifier, ChatDis
 
 @logger.inject_lambda_context(correlation_id_path="requestContext.requestId")
 @tracer.capture_lambda_handler
-@metrics.log_metrics
+@log_metrics_if_any(metrics)
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """Parse the client's message and act on it; replies go out through the notifier."""
     settings, connections, notifier, dispatcher = _runtime()

@@ -20,12 +20,13 @@ from handlers.cli.serve import serve
 from service.config import Settings
 from service.errors import RagError
 from service.ingestion import Outcome
-from service.maintenance import run_maintenance
+from service.maintenance import run_maintenance, run_upkeep
 from service.models import (
     ChatTurn,
     Document,
     DocumentStatus,
     IngestJob,
+    IngestReport,
     SourcesEvent,
     TokenEvent,
 )
@@ -297,6 +298,9 @@ def maintain(
         f"maintenance done in {report.seconds:.1f} s: table versions "
         f"{report.versions_before} -> {report.versions_after}"
     )
+    upkeep = run_upkeep(svc, retention_s=keep)
+    for name in upkeep.dropped_tables:
+        err.print(f"dropped retired table {name}")
 
 
 @app.command()
@@ -357,9 +361,22 @@ def docs_show(doc_id: str, user: UserOpt = None, json_out: JsonOpt = False) -> N
     """Show one document."""
     svc, who = services(), user_of(user)
     try:
-        print_documents([svc.documents.get(who, doc_id)], json_out)
+        doc = svc.documents.get(who, doc_id)
     except RagError as exc:
         raise fail(exc) from exc
+    print_documents([doc], json_out)
+    if doc.report is not None and not json_out:
+        out.print(report_text(doc.report))
+
+
+def report_text(report: IngestReport) -> str:
+    """The ingestion report of ``rag docs show``, one fact per line."""
+    lines = [f"chunks: {report.chunks}"]
+    if report.pages is not None:
+        lines.append(f"pages: {report.pages}, without text: {len(report.pages_without_text)}")
+    lines.append(f"parse: {report.parse_s:.2f} s, embedding: {report.embed_s:.2f} s")
+    lines += [f"warning: {w}" for w in report.warnings]
+    return "\n".join(lines)
 
 
 @docs_app.command("delete")

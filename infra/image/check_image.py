@@ -16,6 +16,7 @@ from pathlib import Path
 HANDLERS = (
     "handlers.aws.admin.handler",
     "handlers.aws.chat_worker.handler",
+    "handlers.aws.dead_letters.handler",
     "handlers.aws.ingest.handler",
     "handlers.aws.maintenance.handler",
     "handlers.aws.ws_authorizer.handler",

@@ -19,6 +19,7 @@ from infra.nag import acknowledge
 from infra.permissions import (
     DOCUMENTS_PREFIX,
     LANCEDB_PREFIX,
+    STORED_PREFIX,
     SharedArn,
     grant_bedrock,
     grant_invoke,
@@ -135,6 +136,8 @@ class ApiStack(Stack):
         out["message"].function.add_environment(
             env_name("chat_worker_function"), out["chat_worker"].function.function_name
         )
+        # No asynchronous retries: a retry would stream a second answer to the same request.
+        out["chat_worker"].function.configure_async_invoke(retry_attempts=0)
         return out
 
     def _grant(self, data: DataStack) -> None:
@@ -156,6 +159,7 @@ class ApiStack(Stack):
         grant_table(admin, data.registry, [schema.OWNER_INDEX, schema.ALL_INDEX])
         data.queue.grant_send_messages(admin)
         grant_prefix(admin, data.bucket_arn, DOCUMENTS_PREFIX, write=True)
+        grant_prefix(admin, data.bucket_arn, STORED_PREFIX, write=True)  # deletes stored bytes
         grant_prefix(admin, data.bucket_arn, LANCEDB_PREFIX, write=True)
 
     @property

@@ -18,6 +18,7 @@ from infra.functions import FunctionSpec, ServiceFunction, retention
 from infra.permissions import (
     DOCUMENTS_PREFIX,
     LANCEDB_PREFIX,
+    STORED_PREFIX,
     grant_bedrock,
     grant_manage_connections,
     grant_prefix,
@@ -34,6 +35,12 @@ INGEST = FunctionSpec(
     memory_mb=3008,
     timeout_s=dc.INGEST_TIMEOUT_S,
     ephemeral_mb=2048,  # a document up to the upload limit is spooled to /tmp while parsed
+)
+DEAD_LETTERS = FunctionSpec(
+    "handlers.aws.dead_letters.handler",
+    "marks the documents of dead-lettered ingestion jobs FAILED",
+    memory_mb=1024,
+    timeout_s=60,
 )
 MAINTENANCE = FunctionSpec(
     "handlers.aws.maintenance.handler",
@@ -79,6 +86,7 @@ class IngestionStack(Stack):
         log_retention = retention(config.log_retention_days)
         self.ingest = self._ingest(env, log_retention)
         self.maintenance = self._maintenance(env, log_retention)
+        self.dead_letters = self._dead_letters(env, log_retention)
 
     def _ingest(self, env: dict[str, str], log_retention: logs.RetentionDays) -> ServiceFunction:
         config, data = self.config, self.data
@@ -102,7 +110,10 @@ class IngestionStack(Stack):
         grant_table(role, data.registry, [schema.OWNER_INDEX, schema.ALL_INDEX])
         # Finds the owner's open connections to notify, and drops those that are gone.
         grant_table(role, data.connections, [schema.CONNECTIONS_OWNER_INDEX])
-        grant_prefix(role, data.bucket_arn, DOCUMENTS_PREFIX)
+        # Accepting an upload copies it under stored/ and removes it (and any replay) from
+        # documents/ (service/uploads.py).
+        grant_prefix(role, data.bucket_arn, DOCUMENTS_PREFIX, write=True)
+        grant_prefix(role, data.bucket_arn, STORED_PREFIX, write=True)
         grant_prefix(role, data.bucket_arn, LANCEDB_PREFIX, write=True)
         grant_bedrock(role, [config.bedrock_embed_model], self.bedrock_region)
         grant_manage_connections(role, self.api.ws_api_id, WS_STAGE)
@@ -120,6 +131,11 @@ class IngestionStack(Stack):
             alarm_topic=self.data.alarm_topic,
         )
         grant_prefix(maintenance.role, self.data.bucket_arn, LANCEDB_PREFIX, write=True)
+        # Stuck documents: re-send their jobs, or mark them FAILED and tell their owners.
+        grant_table(maintenance.role, self.data.registry, [schema.OWNER_INDEX, schema.ALL_INDEX])
+        grant_table(maintenance.role, self.data.connections, [schema.CONNECTIONS_OWNER_INDEX])
+        grant_manage_connections(maintenance.role, self.api.ws_api_id, WS_STAGE)
+        self.data.queue.grant_send_messages(maintenance.role)
         interval_s = int(Settings.model_fields["maintenance_interval_s"].default)
         events.Rule(
             self,
@@ -128,3 +144,27 @@ class IngestionStack(Stack):
             targets=[targets.LambdaFunction(maintenance.function, retry_attempts=0)],
         )
         return maintenance
+
+    def _dead_letters(
+        self, env: dict[str, str], log_retention: logs.RetentionDays
+    ) -> ServiceFunction:
+        data = self.data
+        consumer = ServiceFunction(
+            self,
+            "DeadLetters",
+            spec=DEAD_LETTERS,
+            environment=env,
+            log_retention=log_retention,
+            alarm_topic=data.alarm_topic,
+        )
+        consumer.function.add_event_source(
+            sources.SqsEventSource(data.dlq, batch_size=10, report_batch_item_failures=True)
+        )
+        role = consumer.role
+        grant_table(role, data.registry, [schema.OWNER_INDEX, schema.ALL_INDEX])
+        grant_table(role, data.connections, [schema.CONNECTIONS_OWNER_INDEX])
+        # A failed document's rows are removed (none should exist; a killed attempt may
+        # have committed some).
+        grant_prefix(role, data.bucket_arn, LANCEDB_PREFIX, write=True)
+        grant_manage_connections(role, self.api.ws_api_id, WS_STAGE)
+        return consumer

@@ -3,10 +3,13 @@ listing per owner and for all owners through the indexes of ``dynamo_schema``.""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
+
+from pydantic import BaseModel
 
 from service.adapters import dynamo_schema as ds
 from service.adapters.sqlite_registry import decode_cursor, encode_cursor
@@ -14,6 +17,7 @@ from service.errors import BadRequest, Conflict, NotFound
 from service.models import Document, DocumentPage, DocumentStatus
 
 _MUTABLE = {"status", "error", "chunks", "pages", "size", "sha256", "content_type", "filename"}
+_MUTABLE |= {"blob_key", "report"}  # accepted uploads move to a stored key; ingestion reports
 
 
 def created_key(doc: Document) -> str:
@@ -39,6 +43,8 @@ class DynamoRegistry:
 
     def _item(self, doc: Document) -> dict[str, Any]:
         plain = {k: v for k, v in doc.model_dump(mode="json").items() if v is not None}
+        if doc.report is not None:  # floats: stored as one JSON string (DynamoDB takes Decimal)
+            plain["report"] = doc.report.model_dump_json()
         plain[ds.CREATED_KEY] = created_key(doc)
         plain[ds.ALL_ATTR] = ds.ALL_VALUE
         return {k: self._ser.serialize(v) for k, v in plain.items()}
@@ -48,6 +54,8 @@ class DynamoRegistry:
         for key in (ds.CREATED_KEY, ds.ALL_ATTR):
             plain.pop(key, None)
         plain = {k: int(v) if isinstance(v, Decimal) else v for k, v in plain.items()}
+        if isinstance(plain.get("report"), str):
+            plain["report"] = json.loads(plain["report"])
         return Document.model_validate(plain)
 
     def create(self, doc: Document) -> None:
@@ -160,6 +168,8 @@ def _update_expression(
         values[":one"] = {"N": "1"}
     for i, (field, value) in enumerate(sorted(changes.items())):
         names[f"#f{i}"] = field
+        if isinstance(value, BaseModel):  # the ingestion report: one JSON string
+            value = value.model_dump_json()
         if value is None:
             removes.append(f"#f{i}")
         else:

@@ -64,6 +64,19 @@ class S3BlobStore:
         """Remove the object; absent is not an error (S3 delete is idempotent)."""
         self._client.delete_object(Bucket=self._bucket, Key=key)
 
+    def copy(self, source: str, target: str) -> int:
+        """Server-side copy of ``source`` to ``target``; the copy's size. ``NotFound`` if absent."""
+        try:
+            self._client.copy_object(
+                Bucket=self._bucket, Key=target, CopySource={"Bucket": self._bucket, "Key": source}
+            )
+        except self._client.exceptions.ClientError as exc:
+            if _is_missing(exc):
+                raise NotFound("the uploaded file is missing") from None
+            raise
+        head = self._client.head_object(Bucket=self._bucket, Key=target)
+        return int(head["ContentLength"])
+
     def exists(self, key: str) -> bool:
         """Whether the object exists."""
         try:

@@ -3,6 +3,8 @@ a maximum number of receives and dead letters. Jobs survive process restarts and
 
 from __future__ import annotations
 
+import os
+import socket
 import time
 import uuid
 from collections.abc import Callable
@@ -54,9 +56,13 @@ class SqliteJobQueue:
         self._timeout = visibility_timeout_s
         self._max = max_receives
         self._clock = clock
+        self._owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex}"
         with db.transaction() as conn:
             for statement in _SCHEMA:
                 conn.execute(statement)
+            columns = {row["name"] for row in conn.execute("PRAGMA table_info(jobs)")}
+            if "owner" not in columns:  # a data dir made before jobs recorded their taker
+                conn.execute("ALTER TABLE jobs ADD COLUMN owner TEXT")
 
     def send(self, job: IngestJob) -> None:
         """Enqueue; a duplicate of a pending (doc_id, version) job is dropped."""
@@ -92,8 +98,8 @@ class SqliteJobQueue:
                 receipt = f"{row['id']}:{uuid.uuid4().hex}"
                 conn.execute(
                     "UPDATE jobs SET receive_count = receive_count + 1, visible_at = ?,"
-                    " receipt = ? WHERE id = ?",
-                    (now + self._timeout, receipt, row["id"]),
+                    " receipt = ?, owner = ? WHERE id = ?",
+                    (now + self._timeout, receipt, self._owner, row["id"]),
                 )
                 job = IngestJob(doc_id=row["doc_id"], version=row["version"])
                 out.append(ReceivedJob(job, receipt, row["receive_count"] + 1))
@@ -111,6 +117,25 @@ class SqliteJobQueue:
                 "UPDATE jobs SET visible_at = ? WHERE receipt = ?",
                 (self._clock() + delay_s, receipt),
             )
+
+    def reclaim_orphans(self) -> int:
+        """Make jobs taken by a process that is gone visible at once (instead of after the
+        visibility timeout); returns how many. Jobs of live processes (a CLI and a server may
+        share the data dir) and of other hosts are left alone. A job taken by an earlier
+        process that had this process's id (a restarted container is often pid 1) counts as
+        gone: it was taken by another queue instance."""
+        host, pid, _ = self._owner.split(":")
+        now = self._clock()
+        with self._db.transaction() as conn:
+            rows = conn.execute(
+                "SELECT id, owner FROM jobs WHERE visible_at > ? AND owner IS NOT NULL", (now,)
+            ).fetchall()
+            orphans = [r["id"] for r in rows if _orphaned(r["owner"], self._owner, host, pid)]
+            conn.executemany(
+                "UPDATE jobs SET visible_at = ?, owner = NULL WHERE id = ?",
+                [(now, job_id) for job_id in orphans],
+            )
+        return len(orphans)
 
     def pending(self) -> int:
         """Jobs waiting or in flight."""
@@ -135,3 +160,18 @@ class SqliteJobQueue:
     def dead_letter_count(self) -> int:
         """All dead letters ever recorded."""
         return int(self._db.query("SELECT COUNT(*) AS n FROM dead_letters")[0]["n"])
+
+
+def _orphaned(owner: str, mine: str, host: str, pid: str) -> bool:
+    their_host, their_pid, _ = [*owner.split(":"), "", "", ""][:3]
+    if their_host != host or not their_pid.isdigit():
+        return False  # another machine's process: its liveness cannot be checked from here
+    if their_pid == pid:
+        return owner != mine
+    try:
+        os.kill(int(their_pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # alive, under another user
+        return False
+    return False

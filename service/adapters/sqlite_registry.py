@@ -26,6 +26,7 @@ CREATE INDEX IF NOT EXISTS documents_created ON documents (created_at DESC, doc_
 """
 
 _MUTABLE = {"status", "error", "chunks", "pages", "size", "sha256", "content_type", "filename"}
+_MUTABLE |= {"blob_key", "report"}  # accepted uploads move to a stored key; ingestion reports
 
 
 def encode_cursor(created_at: str, doc_id: str) -> str:

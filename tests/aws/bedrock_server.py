@@ -52,6 +52,7 @@ class BedrockServer:
         self.embed = embed
         self.latency_s = 0.0
         self.throttle_rate = 0.0
+        self.throttle_only: set[str] | None = None  # operations to throttle (None: all)
         self.replies: list[str] = []  # scripted chat replies, consumed in order
         self.default_reply = "I could not find that in the documents."
         self.requests: list[dict[str, Any]] = []  # (operation, model, body) of each call
@@ -80,6 +81,7 @@ class BedrockServer:
         """Back to defaults between tests."""
         with self._lock:
             self.latency_s, self.throttle_rate, self.throttled = 0.0, 0.0, 0
+            self.throttle_only = None
             self.poison = None
             self.replies, self.requests = [], []
 
@@ -90,8 +92,10 @@ class BedrockServer:
         with self._lock:
             return self.replies.pop(0) if self.replies else self.default_reply
 
-    def should_throttle(self) -> bool:
+    def should_throttle(self, operation: str) -> bool:
         with self._lock:
+            if self.throttle_only is not None and operation not in self.throttle_only:
+                return False
             hit = self._rng.random() < self.throttle_rate
             self.throttled += hit
             return hit
@@ -162,7 +166,7 @@ def _handler_for(server: BedrockServer) -> type[BaseHTTPRequestHandler]:
             _, model, operation = parts
             server.record(operation, model, body)
             time.sleep(server.latency_s)
-            if server.should_throttle():
+            if server.should_throttle(operation):
                 self._json(429, {"message": "Too many requests"}, "ThrottlingException")
             elif operation == "invoke":
                 status, payload = _invoke(server, model, body)

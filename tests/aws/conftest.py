@@ -25,6 +25,7 @@ os.environ.setdefault("POWERTOOLS_DEV", "0")
 PASSWORD = "Correct-Horse-9-battery"
 MAX_RECEIVES = 3
 VISIBILITY_S = 1
+CATALOG_CHECK_S = 0.5  # warm handlers look for a switched table this often
 
 
 @dataclass
@@ -174,6 +175,7 @@ def stack(moto_endpoint: str, aws: Callable[[str], Any], bedrock: BedrockServer)
         "llm_provider": "bedrock",
         "llm_max_tokens": 700,
         "maintenance_retention_s": 0,
+        "catalog_check_s": CATALOG_CHECK_S,
     }
     return Stack(
         moto_endpoint, aws, env, queue_url, queue_arn, dlq_url, pool_id, client_id, tokens, subs

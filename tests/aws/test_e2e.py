@@ -148,6 +148,17 @@ def test_cancelled_answer_ends_with_a_cancelled_error(
     assert "done" not in [f["type"] for f in frames]
 
 
+def test_throttled_model_is_unavailable_with_a_retry_hint(
+    stack: Stack, world: dict[str, str], bedrock: BedrockServer
+) -> None:
+    bedrock.throttle_rate, bedrock.throttle_only = 1.0, {"converse-stream", "converse"}
+    conn, user = world["conn_alice"], stack.subs["alice"]
+    frames = ask(conn, user, {"action": "ask", "request_id": "busy", "question": "Atlas?"})
+    assert bedrock.throttled > 0
+    assert frames[-1]["type"] == "error" and frames[-1]["code"] == "unavailable"
+    assert "try again" in frames[-1]["message"]
+
+
 def test_ping_and_malformed_messages(stack: Stack, world: dict[str, str]) -> None:
     conn, user = world["conn_bob"], stack.subs["bob"]
     assert ask(conn, user, {"action": "ping"}) == [{"type": "pong"}]

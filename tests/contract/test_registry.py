@@ -121,3 +121,30 @@ def test_delete_is_idempotent(registry: Registry) -> None:
     registry.delete("d1")
     registry.delete("d1")
     assert registry.get("d1") is None
+
+
+def test_ingestion_report_and_stored_key_round_trip(registry: Registry) -> None:
+    from service.models import IngestReport
+
+    registry.create(make_doc("d1"))
+    report = IngestReport(
+        pages=3, pages_without_text=[2], chunks=5, parse_s=0.25, embed_s=1.5, warnings=["w"]
+    )
+    queued = registry.transition(
+        "d1",
+        expect_status=[DocumentStatus.UPLOADING],
+        expect_version=1,
+        status=DocumentStatus.QUEUED,
+        blob_key="stored/alice/d1/0a",
+        report=report,
+    )
+    assert queued.report == report and queued.blob_key == "stored/alice/d1/0a"
+    assert registry.get("d1") == queued
+    cleared = registry.transition(
+        "d1",
+        expect_status=[DocumentStatus.QUEUED],
+        expect_version=1,
+        status=DocumentStatus.FAILED,
+        report=None,
+    )
+    assert cleared.report is None and registry.get("d1") == cleared

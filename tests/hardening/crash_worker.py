@@ -12,7 +12,10 @@ from pathlib import Path
 from typing import Any
 
 from service import ingestion
+from service.adapters.sqlite_queue import SqliteJobQueue
 from service.config import Settings
+from service.embeddings import MiniLMEmbedding
+from service.ingestion import Ingestor
 from service.vectors import ChunkStore
 from service.wiring import build_services
 
@@ -24,7 +27,9 @@ def die() -> None:
 def arm(point: str) -> None:
     """Patch the one function at ``point`` (there is no seam inside a running ingestion)."""
     original = ChunkStore.replace_document
-    if point == "after-claim":
+    if point in _MORE_POINTS:
+        _MORE_POINTS[point]()
+    elif point == "after-claim":
         ingestion.detect_type = lambda *a, **k: die()  # type: ignore[assignment]
     elif point == "before-commit":
         ChunkStore.replace_document = lambda *a, **k: die()  # type: ignore[method-assign]
@@ -39,9 +44,36 @@ def arm(point: str) -> None:
         raise SystemExit(f"unknown point {point}")
 
 
+def _die_on_processing() -> None:  # taken from the queue, not yet marked PROCESSING
+    Ingestor._transition = lambda *a, **k: die()  # type: ignore[method-assign]
+
+
+def _die_after_parse() -> None:
+    ingestion.page_documents = lambda *a, **k: die()  # type: ignore[assignment]
+
+
+def _die_while_embedding() -> None:
+    MiniLMEmbedding._get_text_embeddings = lambda *a, **k: die()  # type: ignore[method-assign]
+
+
+def _die_before_ack() -> None:  # INDEXED in the registry, the job still in the queue
+    SqliteJobQueue.ack = lambda *a, **k: die()  # type: ignore[method-assign]
+
+
+_MORE_POINTS = {
+    "before-processing": _die_on_processing,
+    "after-parse": _die_after_parse,
+    "while-embedding": _die_while_embedding,
+    "before-ack": _die_before_ack,
+}
+
+
 def main() -> None:
     data_dir, point = Path(sys.argv[1]), sys.argv[2]
-    settings = Settings(data_dir=data_dir, queue_visibility_timeout_s=1, queue_max_receives=3)
+    visibility_s = float(sys.argv[3]) if len(sys.argv) > 3 else 1.0
+    settings = Settings(
+        data_dir=data_dir, queue_visibility_timeout_s=visibility_s, queue_max_receives=3
+    )
     services = build_services(settings)
     arm(point)
     assert services.worker is not None

@@ -107,6 +107,8 @@ def test_manage_connections_only_on_this_apis_stage(synth: Synth) -> None:
             "handlers.aws.ws_message.handler",
             "handlers.aws.chat_worker.handler",
             "handlers.aws.ingest.handler",
+            "handlers.aws.dead_letters.handler",  # tells owners their document FAILED
+            "handlers.aws.maintenance.handler",  # same, for documents stuck in flight
         }:
             assert len(granted) == 2, handler
             for arn in granted:
@@ -128,10 +130,19 @@ def test_only_the_message_route_may_invoke_only_the_chat_worker(synth: Synth) ->
 @pytest.mark.parametrize(
     ("handler", "prefixes_read", "prefixes_written"),
     [
-        ("handlers.aws.ingest.handler", {"documents/", "lancedb/"}, {"lancedb/"}),
-        ("handlers.aws.admin.handler", {"documents/", "lancedb/"}, {"documents/", "lancedb/"}),
+        (
+            "handlers.aws.ingest.handler",
+            {"documents/", "stored/", "lancedb/"},
+            {"documents/", "stored/", "lancedb/"},
+        ),
+        (
+            "handlers.aws.admin.handler",
+            {"documents/", "stored/", "lancedb/"},
+            {"documents/", "stored/", "lancedb/"},
+        ),
         ("handlers.aws.chat_worker.handler", {"lancedb/"}, set()),
         ("handlers.aws.maintenance.handler", {"lancedb/"}, {"lancedb/"}),
+        ("handlers.aws.dead_letters.handler", {"lancedb/"}, {"lancedb/"}),
         ("handlers.aws.ws_message.handler", set(), set()),
         ("handlers.aws.ws_connection.handler", set(), set()),
         ("handlers.aws.ws_authorizer.handler", set(), set()),
@@ -155,8 +166,8 @@ def test_s3_access_is_scoped_to_prefixes(
 def test_ingest_reads_sqs_with_partial_batch_failures_and_a_concurrency_cap(
     synth: Synth,
 ) -> None:
-    (mapping,) = synth.resources("ingestion", "AWS::Lambda::EventSourceMapping").values()
-    props = mapping["Properties"]
+    mappings = synth.resources("ingestion", "AWS::Lambda::EventSourceMapping").values()
+    (props,) = [m["Properties"] for m in mappings if "IngestQueue" in text(m["Properties"])]
     assert props["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
     assert props["ScalingConfig"] == {"MaximumConcurrency": CONFIG.ingest_max_concurrency}
     assert "IngestQueue" in text(props["EventSourceArn"])
@@ -207,3 +218,23 @@ def test_image_build_context_holds_only_what_the_dockerfile_copies(synth: Synth)
     assert (context / "service" / "weights" / "minilm" / "tokenizer.json").is_file()
     assert "FROM --platform=linux/amd64 ${BASE_IMAGE}" in dockerfile
     assert "ARG BASE_IMAGE=public.ecr.aws/lambda/python:3.12" in dockerfile
+
+
+def test_dead_letters_are_consumed_by_their_own_function(synth: Synth) -> None:
+    mappings = synth.resources("ingestion", "AWS::Lambda::EventSourceMapping").values()
+    (props,) = [m["Properties"] for m in mappings if "DeadLetters" in text(m["Properties"])]
+    assert "IngestDeadLetters" in text(props["EventSourceArn"])
+    assert "DeadLettersFunction" in text(props["FunctionName"])
+    assert props["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+
+
+def test_chat_worker_is_never_retried_asynchronously(synth: Synth) -> None:
+    configs = synth.resources("api", "AWS::Lambda::EventInvokeConfig").values()
+    (props,) = [c["Properties"] for c in configs if "ChatWorker" in text(c["Properties"])]
+    assert props["MaximumRetryAttempts"] == 0  # a retry would stream a second answer
+
+
+def test_maintenance_may_requeue_and_fail_stuck_documents(synth: Synth) -> None:
+    sends = grants(synth, "handlers.aws.maintenance.handler", "sqs:SendMessage")
+    assert len(sends) == 1 and "IngestQueue" in sends[0]
+    assert grants(synth, "handlers.aws.maintenance.handler", "dynamodb:UpdateItem")

@@ -161,6 +161,7 @@ def _calls(stack: Stack) -> list[dict[str, Any]]:
         ("ws_message", ws_event("ws_message", conn, alice, {"action": "ping"})),
         ("chat_worker", {"connection_id": conn, "owner": alice, "ask": ask}),
         ("ingest", queued),
+        ("dead_letters", queued),  # a dead letter for a document that does not exist
         ("maintenance", load("scheduled")),
         ("ws_connection", ws_event("ws_disconnect", conn, alice)),
     ]
@@ -185,12 +186,12 @@ def test_every_handler_runs_from_the_clean_install(
     by = [r["result"] for r in results]
     assert by[0]["policyDocument"]["Statement"][0]["Effect"] == "Allow"
     assert by[0]["context"]["user_id"] == stack.subs["alice"]
-    assert by[1] == {"statusCode": 200} == by[3] == by[7]
+    assert by[1] == {"statusCode": 200} == by[3] == by[8]
     assert (
         by[2]["statusCode"] == 200 and json.loads(by[2]["body"])["user_id"] == stack.subs["alice"]
     )
     assert isinstance(by[4], dict)
-    assert set(by[5]) == {"batchItemFailures"}
-    assert set(by[6]) >= {"versions_before", "versions_after"}
+    assert set(by[5]) == {"batchItemFailures"} == set(by[6])
+    assert set(by[7]) >= {"versions_before", "versions_after", "requeued", "failed"}
     for key, files in before.items():  # the code root and the packages are never written
         assert check_image.snapshot(clean_install[key]) == files, key

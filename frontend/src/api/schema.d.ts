@@ -264,6 +264,7 @@ export interface components {
             owner: string;
             /** Pages */
             pages?: number | null;
+            report?: components["schemas"]["IngestReport"] | null;
             /** Sha256 */
             sha256?: string | null;
             /** Size */
@@ -385,6 +386,33 @@ export interface components {
              * @constant
              */
             status?: "ok";
+        };
+        /**
+         * IngestReport
+         * @description What ingesting a document found and how long each step took.
+         */
+        IngestReport: {
+            /**
+             * Chunks
+             * @default 0
+             */
+            chunks?: number;
+            /**
+             * Embed S
+             * @default 0
+             */
+            embed_s?: number;
+            /** Pages */
+            pages?: number | null;
+            /** Pages Without Text */
+            pages_without_text?: number[];
+            /**
+             * Parse S
+             * @default 0
+             */
+            parse_s?: number;
+            /** Warnings */
+            warnings?: string[];
         };
         /**
          * Me

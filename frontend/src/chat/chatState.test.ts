@@ -34,6 +34,12 @@ describe("chatReducer", () => {
     expect(answer(s)).toMatchObject({ status: "error", error: "the question is empty" });
   });
 
+  it("shows a busy model as an error the person can retry, with the server's hint", () => {
+    const hint = "The model is busy right now; try again in a few seconds.";
+    const s = chatReducer(asked(), ev({ type: "error", request_id: "r1", code: "unavailable", message: hint }));
+    expect(answer(s)).toMatchObject({ status: "error", error: hint });
+  });
+
   it("marks answers in flight as interrupted when the socket drops", () => {
     let s = chatReducer(asked(), ev({ type: "token", request_id: "r1", text: "Half" }));
     s = chatReducer(s, { type: "disconnected" });

@@ -2,6 +2,7 @@ import { useState, type ReactNode } from "react";
 import type { Document } from "../api/types";
 import { useApp } from "../context";
 import { STATUS_LABEL, formatBytes, formatDate } from "./format";
+import { IngestReportView } from "./IngestReportView";
 import { UploadZone } from "./UploadZone";
 import type { DocumentsModel } from "./useDocuments";
 
@@ -59,6 +60,7 @@ function DocumentRow({ doc, showOwner, onDelete, onReindex }: RowProps): ReactNo
         {details(doc)}
       </p>
       {doc.status === "FAILED" && doc.error && <p className="error-text">Could not index: {doc.error}</p>}
+      {doc.status === "INDEXED" && doc.report && <IngestReportView report={doc.report} />}
       {error && (
         <p className="error-text" role="alert">
           {error}
