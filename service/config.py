@@ -69,6 +69,13 @@ class Settings(BaseSettings):
     fusion_rrf_k: int = Field(default=10, ge=1)
     candidates: int = Field(default=60, ge=1, le=500, description="per retriever before fusion")
 
+    # answers (issue 12): the abstention threshold was chosen on the pydocs tuning half
+    # (docs/benchmarks.md, Answer quality)
+    answer_min_score: float = Field(
+        default=0.3, description="best evidence sentence score below which answers say not found"
+    )
+    answer_passages: int = Field(default=4, ge=1, le=20, description="passages quoted from")
+
     max_upload_bytes: int = Field(default=50 * 1024 * 1024, ge=1)
     max_pages: int = Field(default=2000, ge=1)
     max_question_chars: int = Field(default=4000, ge=1)

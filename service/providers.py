@@ -11,6 +11,7 @@ from service.answer import Answerer, ExtractiveAnswerer
 from service.config import EmbedProvider, LlmProvider, Settings
 from service.embeddings import MINILM_MODEL_ID, MiniLMEmbedding
 from service.errors import Unavailable
+from service.evidence import EvidenceScorer
 
 
 def build_embedding(settings: Settings) -> tuple[BaseEmbedding, str, int]:
@@ -29,20 +30,30 @@ def build_embedding(settings: Settings) -> tuple[BaseEmbedding, str, int]:
     return bedrock, bedrock.model_name, bedrock.dimension
 
 
-def build_answerer(settings: Settings, embed_model: BaseEmbedding) -> Answerer:
-    """The answer generator."""
-    if settings.llm_provider is LlmProvider.EXTRACTIVE:
-        if isinstance(embed_model, MiniLMEmbedding):
-            return ExtractiveAnswerer(embed_model.embed)
+def build_scorer(settings: Settings, embed_model: BaseEmbedding) -> EvidenceScorer:
+    """The evidence scorer (and abstention decision) shared by both answerers."""
+    if isinstance(embed_model, MiniLMEmbedding):
+        embed: Any = embed_model.embed
+    else:
         import numpy as np
 
         def embed(texts: list[str]) -> Any:
-            return np.asarray(embed_model.get_text_embedding_batch(texts), dtype=np.float32)
+            vectors = np.asarray(embed_model.get_text_embedding_batch(texts), dtype=np.float32)
+            return vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-9)
 
-        return ExtractiveAnswerer(embed)
+    return EvidenceScorer(
+        embed, passages=settings.answer_passages, min_score=settings.answer_min_score
+    )
+
+
+def build_answerer(settings: Settings, embed_model: BaseEmbedding) -> Answerer:
+    """The answer generator."""
+    scorer = build_scorer(settings, embed_model)
+    if settings.llm_provider is LlmProvider.EXTRACTIVE:
+        return ExtractiveAnswerer(scorer)
     from service.llm_answer import LlmAnswerer
 
-    return LlmAnswerer(build_llm(settings), history_turns=settings.max_history_turns)
+    return LlmAnswerer(build_llm(settings), history_turns=settings.max_history_turns, scorer=scorer)
 
 
 def build_llm(settings: Settings) -> Any:
