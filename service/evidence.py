@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from service.sentences import asks_for_code, split_sentences, terms
+from service.sentences import asks_for_code, asks_for_names, code_names, split_sentences, terms
 from service.vectors import Hit
 
 Embed = Callable[[list[str]], np.ndarray]
@@ -23,6 +23,7 @@ OVERLAP_WEIGHT = 0.25
 CONTEXT_WEIGHT = 0.1
 RANK_PENALTY = 0.02  # a later passage's sentence must be clearly better to win
 QUESTION_PENALTY = 0.3  # a question in the text (an FAQ's) is not its answer
+NAME_BONUS = 0.06  # per code name (at most two) when the question asks which methods, ...
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,7 @@ class EvidenceScorer:
         vectors = self._embed([query, question, *(s for _, s in candidates)])
         sims = np.maximum(vectors[2:] @ vectors[0], vectors[2:] @ vectors[1])
         q_terms, ctx_terms = terms(question), terms(context)
+        names = asks_for_names(question)
         scored = []
         for (rank, sentence), sim in zip(candidates, sims, strict=True):
             s_terms = terms(sentence)
@@ -70,6 +72,7 @@ class EvidenceScorer:
                 + CONTEXT_WEIGHT * ctx
                 - RANK_PENALTY * rank
                 - (QUESTION_PENALTY if sentence.endswith("?") else 0.0)
+                + (NAME_BONUS * min(2, len(code_names(sentence))) if names else 0.0)
             )
             scored.append(Evidence(score, float(sim), overlap, rank, sentence))
         return sorted(scored, key=lambda e: -e.score)

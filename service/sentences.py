@@ -39,6 +39,11 @@ _ASKS_FOR_CODE = re.compile(
     r"\b(code|example|examples|syntax|grammar|snippet|command|commands|signature|how to write)\b"
 )
 
+_ASKS_FOR_NAMES = re.compile(
+    r"\b(which|what)\b.*\b(methods?|functions?|attributes?|modules?|exceptions?|keywords?)\b"
+)
+_CODE_NAME = re.compile(r"\b[\w.]*\w\(\)|\b__\w+__\b")
+
 
 @dataclass(frozen=True)
 class Sentence:
@@ -65,6 +70,16 @@ def terms(text: str) -> set[str]:
 def asks_for_code(question: str) -> bool:
     """Whether the question asks for code, syntax or an example (then non-prose may answer)."""
     return bool(_ASKS_FOR_CODE.search(question.lower()))
+
+
+def asks_for_names(question: str) -> bool:
+    """Whether the question asks which methods, functions, modules, ... (an answer names them)."""
+    return bool(_ASKS_FOR_NAMES.search(question.lower()))
+
+
+def code_names(sentence: str) -> set[str]:
+    """The code names (``f()``, ``__dunder__``) a sentence mentions."""
+    return {m.rstrip("()") for m in _CODE_NAME.findall(sentence)}
 
 
 def is_code_line(line: str) -> bool:
