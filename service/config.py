@@ -75,6 +75,12 @@ class Settings(BaseSettings):
         default=0.3, description="best evidence sentence score below which answers say not found"
     )
     answer_passages: int = Field(default=4, ge=1, le=20, description="passages quoted from")
+    reranker: Literal["none", "sentence", "bedrock"] = Field(
+        default="none", description="second-stage reranking of the fused candidates"
+    )
+    rerank_depth: int = Field(default=12, ge=1, le=100, description="candidates reranked")
+    rerank_weight: float = Field(default=1.0, ge=0.0, description="sentence reranker's weight")
+    bedrock_rerank_model: str = "amazon.rerank-v1:0"
 
     max_upload_bytes: int = Field(default=50 * 1024 * 1024, ge=1)
     max_pages: int = Field(default=2000, ge=1)

@@ -41,7 +41,7 @@ class EvidenceScorer:
     """Scores the sentences of the first ``passages`` hits against a question."""
 
     def __init__(self, embed: Embed, *, passages: int = 4, min_score: float = 0.3) -> None:
-        self._embed = embed
+        self.embed = embed
         self.passages = passages
         self.min_score = min_score
 
@@ -57,7 +57,7 @@ class EvidenceScorer:
         if not candidates:
             return []
         query = f"{question} {context}".strip()
-        vectors = self._embed([query, question, *(s for _, s in candidates)])
+        vectors = self.embed([query, question, *(s for _, s in candidates)])
         sims = np.maximum(vectors[2:] @ vectors[0], vectors[2:] @ vectors[1])
         q_terms, ctx_terms = terms(question), terms(context)
         names = asks_for_names(question)

@@ -12,6 +12,7 @@ from service.config import EmbedProvider, LlmProvider, Settings
 from service.embeddings import MINILM_MODEL_ID, MiniLMEmbedding
 from service.errors import Unavailable
 from service.evidence import EvidenceScorer
+from service.rerank import Reranker, SentenceReranker
 
 
 def build_embedding(settings: Settings) -> tuple[BaseEmbedding, str, int]:
@@ -44,6 +45,22 @@ def build_scorer(settings: Settings, embed_model: BaseEmbedding) -> EvidenceScor
     return EvidenceScorer(
         embed, passages=settings.answer_passages, min_score=settings.answer_min_score
     )
+
+
+def build_reranker(settings: Settings, embed_model: BaseEmbedding) -> Reranker | None:
+    """The configured second-stage reranker, if any."""
+    if settings.reranker == "sentence":
+        scorer = build_scorer(settings, embed_model)
+        return SentenceReranker(scorer.embed, weight=settings.rerank_weight)
+    if settings.reranker == "bedrock":
+        try:
+            from service.bedrock_rerank import BedrockReranker
+        except ImportError as exc:
+            raise Unavailable(
+                "RAG_RERANKER=bedrock needs the AWS extras (pip install 'rag-service[aws]')"
+            ) from exc
+        return BedrockReranker.from_settings(settings)
+    return None
 
 
 def build_answerer(settings: Settings, embed_model: BaseEmbedding) -> Answerer:
