@@ -37,7 +37,7 @@ def test_sentence_reranker_lifts_the_chunk_whose_sentence_answers(
 ) -> None:
     reranker = SentenceReranker(embed_model.embed, weight=2.0)
     ranked = reranker.rerank("Which radio channel is for distress calls?", hits(), 2)
-    assert [h.id for h in ranked][0] == "c1" and len(ranked) == 2
+    assert ranked[0].id == "c1" and len(ranked) == 2
     assert ranked[0].score > ranked[1].score
     assert reranker.rerank("anything", [], 3) == []
 
