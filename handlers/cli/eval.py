@@ -41,7 +41,8 @@ def eval_command(
     ] = DEFAULT_CACHE,
     no_cache: Annotated[bool, Opt("--no-cache", help="Embed every chunk afresh")] = False,
     index_dir: Annotated[
-        Path | None, Opt(help="Keep the index in this data dir (default: a temporary one)")
+        Path | None,
+        Opt(help="Keep the index in this data dir (default: a temporary one); reused if present"),
     ] = None,
     answers: Annotated[
         bool, Opt("--answers", help="Also ask every question through chat and judge the answers")
@@ -86,13 +87,16 @@ def run(
     answers: bool = False,
 ) -> dict[str, Any]:
     """Index, evaluate and describe the run as a JSON-ready dict."""
-    with err.status(f"indexing {len(sections)} sections") as status:
-        index = ev.build_index(
-            sections,
-            settings,
-            cache_path=cache,
-            progress=lambda done, total: status.update(f"indexed {done}/{total} sections"),
-        )
+    if settings.sqlite_path.exists():
+        index = ev.open_index(sections, settings, cache_path=cache)
+    else:
+        with err.status(f"indexing {len(sections)} sections") as status:
+            index = ev.build_index(
+                sections,
+                settings,
+                cache_path=cache,
+                progress=lambda done, total: status.update(f"indexed {done}/{total} sections"),
+            )
     results = ev.evaluate(index, questions, ev.default_systems())
     report: dict[str, Any] = {
         "corpus": {

@@ -23,7 +23,13 @@ from service.evaluation.data import (
     read_jsonl,
     subset,
 )
-from service.evaluation.indexing import EVAL_OWNER, CachedEmbedding, EvalIndex, build_index
+from service.evaluation.indexing import (
+    EVAL_OWNER,
+    CachedEmbedding,
+    EvalIndex,
+    build_index,
+    open_index,
+)
 from service.evaluation.ranking import (
     KS,
     MAX_K,
@@ -58,6 +64,7 @@ __all__ = [
     "load_corpus",
     "load_questions",
     "normalize",
+    "open_index",
     "rank_sections",
     "read_jsonl",
     "retriever_for",

@@ -101,12 +101,7 @@ def build_index(
 ) -> EvalIndex:
     """Index ``corpus`` with the product's ingestion (documents, queue, worker) into
     ``settings.data_dir``, then run maintenance so the full-text index covers every row."""
-    if embed_model is None:
-        from service.providers import build_embedding
-
-        embed_model, _, _ = build_embedding(settings)
-    model = CachedEmbedding(embed_model, cache_path) if cache_path else embed_model
-    svc = build_services(settings, embed_model=model, embed_model_id=embed_model.model_name)
+    svc = _services(settings, embed_model, cache_path)
     started = time.monotonic()
     sections = {}
     for section in corpus:
@@ -133,6 +128,39 @@ def _tally(index: EvalIndex) -> EvalIndex:
         if record is None or record.status is not DocumentStatus.INDEXED:
             index.failed.append(section)
     return index
+
+
+def open_index(
+    corpus: Sequence[Section],
+    settings: Settings,
+    *,
+    embed_model: Any = None,
+    cache_path: Path | None = None,
+) -> EvalIndex:
+    """The index that an earlier ``build_index`` left in ``settings.data_dir`` (the sections
+    are found again by file name), so tuning runs skip ingestion entirely."""
+    svc = _services(settings, embed_model, cache_path)
+    by_name = {(s.id if s.raw is not None else _file_name(s.id)): s.id for s in corpus}
+    sections: dict[str, str] = {}
+    cursor: str | None = None
+    while True:
+        page = svc.registry.list(EVAL_OWNER, cursor=cursor, limit=1000)
+        sections.update(
+            (d.doc_id, by_name[d.filename]) for d in page.items if d.filename in by_name
+        )
+        cursor = page.next_cursor
+        if not cursor:
+            break
+    return _tally(EvalIndex(svc, sections, 0.0))
+
+
+def _services(settings: Settings, embed_model: Any, cache_path: Path | None) -> Services:
+    if embed_model is None:
+        from service.providers import build_embedding
+
+        embed_model, _, _ = build_embedding(settings)
+    model = CachedEmbedding(embed_model, cache_path) if cache_path else embed_model
+    return build_services(settings, embed_model=model, embed_model_id=embed_model.model_name)
 
 
 def _file_name(section_id: str) -> str:
