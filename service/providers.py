@@ -33,9 +33,8 @@ def build_embedding(settings: Settings) -> tuple[BaseEmbedding, str, int]:
 
 def build_scorer(settings: Settings, embed_model: BaseEmbedding) -> EvidenceScorer:
     """The evidence scorer (and abstention decision) shared by both answerers."""
-    if isinstance(embed_model, MiniLMEmbedding):
-        embed: Any = embed_model.embed
-    else:
+    embed: Any = getattr(embed_model, "embed", None)  # MiniLM's batched unit vectors
+    if not callable(embed):
         import numpy as np
 
         def embed(texts: list[str]) -> Any:

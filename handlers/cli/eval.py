@@ -151,26 +151,22 @@ def print_report(report: dict[str, Any]) -> None:
 
 
 def print_answers(summaries: dict[str, dict[str, Any]]) -> None:
-    """One table of answer metrics, a row per split."""
-    table = Table("split", "n", "ans", "unans", "fact", "cites rel", "cite P", "cite R")
-    table.add_column("abstain")
-    table.add_column("false abst")
-    table.add_column("1st token p50/p95 ms")
-    table.add_column("done p50/p95 ms")
+    """One table of answer metrics, a row per split (timing: p50 / p95 ms)."""
+    table = Table("split", "n/unans", "fact", "cite rel", "cite P", "cite R", "abst", "false")
+    table.add_column("1st tok")
+    table.add_column("done")
     table.title = "answers"
 
     def pct(value: float | None) -> str:
-        return "-" if value is None else f"{value:.3f}"
+        return "-" if value is None else f"{value:.2f}"
 
     for split, s in summaries.items():
         table.add_row(
             split,
-            str(s["questions"]),
-            str(s["answerable"]),
-            str(s["unanswerable"]),
+            f"{s['questions']}/{s['unanswerable']}",
             *(pct(s[m]) for m in ("fact_accuracy", "cites_relevant", "citation_precision")),
             *(pct(s[m]) for m in ("citation_recall", "abstention", "false_abstention")),
-            f"{s['first_token_ms']['p50']:.0f} / {s['first_token_ms']['p95']:.0f}",
-            f"{s['done_ms']['p50']:.0f} / {s['done_ms']['p95']:.0f}",
+            f"{s['first_token_ms']['p50']:.0f}/{s['first_token_ms']['p95']:.0f}",
+            f"{s['done_ms']['p50']:.0f}/{s['done_ms']['p95']:.0f}",
         )
     out.print(table)

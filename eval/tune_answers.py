@@ -1,0 +1,181 @@
+"""Answer and reranking sweep on an index that ``rag eval --index-dir DIR`` built before.
+
+    .venv/bin/python eval/tune_answers.py --index-dir .rag-data/eval-index-160 --out x.json
+
+Retrieves once per question (the configured hybrid fusion, ``--depth`` chunks), then:
+- reranking: the offline sentence reranker over the first d candidates for a grid of depths and
+  weights, scored by section (recall@1/5, MRR) per split;
+- answers: the extractive answer of every question with abstention off, its best evidence score,
+  then every abstention threshold: abstention on unanswerable questions, false abstention and
+  fact accuracy on answerable ones, per split. Choose on ``tune``; report ``test``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from service import evaluation as ev
+from service.answer import ExtractiveAnswerer, cite
+from service.config import Settings
+from service.embeddings import MiniLMEmbedding
+from service.evidence import EvidenceScorer
+from service.rerank import SentenceReranker
+from service.vectors import Hit
+
+HERE = Path(__file__).resolve().parent
+CACHE = HERE.parent / ".rag-data" / "eval-cache" / "embeddings.sqlite"
+
+
+class MemoEmbed:
+    """MiniLM embeddings of sentences, memoised (the sweep embeds the same sentences often)."""
+
+    def __init__(self, model: MiniLMEmbedding) -> None:
+        self._model = model
+        self._memo: dict[str, np.ndarray] = {}
+
+    def __call__(self, texts: list[str]) -> np.ndarray:
+        missing = list(dict.fromkeys(t for t in texts if t not in self._memo))
+        if missing:
+            self._memo.update(zip(missing, self._model.embed(missing), strict=True))
+        return np.stack([self._memo[t] for t in texts])
+
+
+def sections_of(index: ev.EvalIndex, hits: list[Hit]) -> list[str]:
+    ranked: list[str] = []
+    for hit in hits:
+        section = index.sections.get(hit.doc_id)
+        if section is not None and section not in ranked:
+            ranked.append(section)
+    return ranked
+
+
+def retrieval_grid(
+    index: ev.EvalIndex, qs: list[ev.Question], hits: dict[str, list[Hit]], embed: MemoEmbed
+) -> dict[str, Any]:
+    """Section metrics per split for fusion alone and the sentence reranker grid."""
+    answerable = [q for q in qs if q.answerable]
+    systems: dict[str, dict[str, list[Hit]]] = {"fusion": {q.id: hits[q.id] for q in answerable}}
+    for depth in (8, 12, 20):
+        for weight in (0.5, 1.0, 2.0):
+            reranker = SentenceReranker(embed, weight=weight)
+            systems[f"sentence d={depth} w={weight}"] = {
+                q.id: reranker.rerank(q.question, hits[q.id][:depth], 10) + hits[q.id][depth:]
+                for q in answerable
+            }
+    out: dict[str, Any] = {}
+    for name, ranked in systems.items():
+        rows = [
+            {"split": q.split, **ev.score(sections_of(index, ranked[q.id]), q.relevant)}
+            for q in answerable
+        ]
+        out[name] = {
+            split: {
+                m: round(float(np.mean([r[m] for r in rows if split in ("all", r["split"])])), 4)
+                for m in ("recall@1", "recall@5", "recall@10", "mrr")
+            }
+            for split in ("tune", "test", "all")
+        }
+    return out
+
+
+def answer_rows(
+    index: ev.EvalIndex,
+    qs: list[ev.Question],
+    hits: dict[str, list[Hit]],
+    embed: MemoEmbed,
+    passages: int,
+) -> list[dict[str, Any]]:
+    """Each question's extractive answer with abstention off, and its best evidence score."""
+    scorer = EvidenceScorer(embed, passages=passages, min_score=-10.0)
+    answerer = ExtractiveAnswerer(scorer)
+    rows = []
+    for q in qs:
+        top = hits[q.id][:passages]
+        evidence = scorer.rank(q.question, top)
+        text, sources = cite(top, answerer.choose(evidence)) if evidence else ("", [])
+        cited = [index.sections.get(s.doc_id, s.doc_id) for s in sources]
+        rows.append(
+            {
+                "id": q.id,
+                "split": q.split,
+                "answerable": q.answerable,
+                "kind": q.kind,
+                "best": evidence[0].score if evidence else -10.0,
+                "best_similarity": evidence[0].similarity if evidence else -1.0,
+                "fact": ev.has_fact(text, q.answer) if q.answer else None,
+                "cites_relevant": bool(set(cited) & set(q.relevant)),
+            }
+        )
+    return rows
+
+
+def threshold_table(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Abstention metrics per split for every threshold on the best evidence score."""
+    table = []
+    for t in np.round(np.arange(0.20, 0.70, 0.01), 2):
+        entry: dict[str, Any] = {"threshold": float(t)}
+        for split in ("tune", "test", "all"):
+            sel = [r for r in rows if split in ("all", r["split"])]
+            ans = [r for r in sel if r["answerable"]]
+            una = [r for r in sel if not r["answerable"]]
+            entry[split] = {
+                "abstention": round(np.mean([r["best"] < t for r in una]), 4) if una else None,
+                "false_abstention": round(np.mean([r["best"] < t for r in ans]), 4),
+                "fact_accuracy": round(
+                    np.mean(
+                        [bool(r["fact"]) and r["best"] >= t for r in ans if r["fact"] is not None]
+                    ),
+                    4,
+                ),
+                "cites_relevant": round(
+                    np.mean([r["cites_relevant"] and r["best"] >= t for r in ans]), 4
+                ),
+            }
+        table.append(entry)
+    return table
+
+
+def main() -> None:
+    """Command line entry point."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--index-dir", type=Path, required=True)
+    parser.add_argument("--questions", type=Path, default=HERE / "pydocs" / "questions.jsonl")
+    parser.add_argument("--depth", type=int, default=20)
+    parser.add_argument("--passages", type=int, default=4)
+    parser.add_argument("--no-rerank-grid", action="store_true")
+    parser.add_argument("--out", type=Path, default=None)
+    args = parser.parse_args()
+    corpus = ev.load_corpus(HERE / "pydocs" / "corpus.jsonl.gz")
+    qs = ev.load_questions(args.questions)
+    model = MiniLMEmbedding()
+    index = ev.open_index(
+        corpus, Settings(data_dir=args.index_dir), embed_model=model, cache_path=CACHE
+    )
+    retriever = index.services.chat.retriever(ev.EVAL_OWNER, top_k=args.depth, rerank=False)
+    started = time.monotonic()
+    hits = {q.id: retriever.search(q.question) for q in qs}
+    print(f"retrieved {len(qs)} questions in {time.monotonic() - started:.1f} s", file=sys.stderr)
+    embed = MemoEmbed(model)
+    report: dict[str, Any] = {"questions": len(qs), "depth": args.depth}
+    if not args.no_rerank_grid:
+        report["retrieval"] = retrieval_grid(index, qs, hits, embed)
+        print(json.dumps(report["retrieval"], indent=1), file=sys.stderr)
+    rows = answer_rows(index, qs, hits, embed, args.passages)
+    report["answer_rows"] = rows
+    report["thresholds"] = threshold_table(rows)
+    text = json.dumps(report)
+    if args.out:
+        args.out.write_text(text)
+    else:
+        print(text)
+
+
+if __name__ == "__main__":
+    main()
