@@ -115,7 +115,11 @@ def check() -> int:
 
 def grep(term: str) -> None:
     needle = normalise(term)
-    hits = [key for key, row in load_corpus().items() if needle in normalise(row["title"] + " " + row["text"])]
+    hits = [
+        key
+        for key, row in load_corpus().items()
+        if needle in normalise(row["title"] + " " + row["text"])
+    ]
     print(f"{len(hits)} sections contain {term!r}")
     for key in hits[:15]:
         print("  ", key)
