@@ -85,16 +85,33 @@ def retrieval_grid(
     return out
 
 
+ANSWER_GRID = [
+    {"passages": p, "max_sentences": m, "keep_ratio": k, "same_passage_bonus": b, "max_chars": c}
+    for p in (3, 4, 6)
+    for m in (3, 4, 5)
+    for k in (0.7, 0.8)
+    for b in (0.0, 0.05, 0.1)
+    for c in (700, 1000)
+]
+
+
 def answer_rows(
     index: ev.EvalIndex,
     qs: list[ev.Question],
     hits: dict[str, list[Hit]],
     embed: MemoEmbed,
-    passages: int,
+    config: dict[str, Any],
 ) -> list[dict[str, Any]]:
     """Each question's extractive answer with abstention off, and its best evidence score."""
+    passages = int(config["passages"])
     scorer = EvidenceScorer(embed, passages=passages, min_score=-10.0)
-    answerer = ExtractiveAnswerer(scorer)
+    answerer = ExtractiveAnswerer(
+        scorer,
+        max_sentences=int(config["max_sentences"]),
+        max_chars=int(config["max_chars"]),
+        keep_ratio=float(config["keep_ratio"]),
+        same_passage_bonus=float(config["same_passage_bonus"]),
+    )
     rows = []
     for q in qs:
         top = hits[q.id][:passages]
@@ -111,9 +128,23 @@ def answer_rows(
                 "best_similarity": evidence[0].similarity if evidence else -1.0,
                 "fact": ev.has_fact(text, q.answer) if q.answer else None,
                 "cites_relevant": bool(set(cited) & set(q.relevant)),
+                "chars": len(text),
             }
         )
     return rows
+
+
+def grid_summary(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """Fact accuracy, relevant citation and answer length without abstention, per split."""
+    out = {}
+    for split in ("tune", "test", "all"):
+        ans = [r for r in rows if r["answerable"] and split in ("all", r["split"])]
+        out[split] = {
+            "fact_accuracy": round(float(np.mean([bool(r["fact"]) for r in ans])), 4),
+            "cites_relevant": round(float(np.mean([r["cites_relevant"] for r in ans])), 4),
+            "mean_chars": round(float(np.mean([r["chars"] for r in ans])), 1),
+        }
+    return out
 
 
 def threshold_table(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -148,7 +179,6 @@ def main() -> None:
     parser.add_argument("--index-dir", type=Path, required=True)
     parser.add_argument("--questions", type=Path, default=HERE / "pydocs" / "questions.jsonl")
     parser.add_argument("--depth", type=int, default=20)
-    parser.add_argument("--passages", type=int, default=4)
     parser.add_argument("--no-rerank-grid", action="store_true")
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args()
@@ -167,7 +197,14 @@ def main() -> None:
     if not args.no_rerank_grid:
         report["retrieval"] = retrieval_grid(index, qs, hits, embed)
         print(json.dumps(report["retrieval"], indent=1), file=sys.stderr)
-    rows = answer_rows(index, qs, hits, embed, args.passages)
+    grid = []
+    for config in ANSWER_GRID:
+        grid.append({**config, **grid_summary(answer_rows(index, qs, hits, embed, config))})
+    best = max(grid, key=lambda g: (g["tune"]["fact_accuracy"], -g["tune"]["mean_chars"]))
+    report["answer_grid"] = grid
+    report["chosen"] = best
+    print(json.dumps(best), file=sys.stderr)
+    rows = answer_rows(index, qs, hits, embed, best)
     report["answer_rows"] = rows
     report["thresholds"] = threshold_table(rows)
     text = json.dumps(report)

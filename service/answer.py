@@ -97,11 +97,13 @@ class ExtractiveAnswerer:
         max_sentences: int = 3,
         max_chars: int = 700,
         keep_ratio: float = 0.8,
+        same_passage_bonus: float = 0.0,
     ) -> None:
         self._scorer = scorer
         self._max_sentences = max_sentences
         self._max_chars = max_chars
         self._keep_ratio = keep_ratio
+        self._same_passage_bonus = same_passage_bonus
 
     def answer(self, question: str, history: Sequence[ChatTurn], retrieve: Retrieve) -> Answer:
         """Quote the best sentences, or say nothing relevant was found."""
@@ -115,13 +117,18 @@ class ExtractiveAnswerer:
         return Answer(text=words(text), sources=sources)
 
     def choose(self, evidence: Sequence[Evidence]) -> list[Evidence]:
-        """The best sentences, by score: close to the best one, distinct, within the caps."""
-        best = evidence[0].score
+        """The best sentences, by score: close to the best one, distinct, within the caps;
+        sentences of the best one's passage get a bonus (an answer reads better from one place)."""
+        best = evidence[0]
+
+        def value(e: Evidence) -> float:
+            return e.score + (self._same_passage_bonus if e.rank == best.rank else 0.0)
+
         chosen: list[Evidence] = []
         seen: set[str] = set()
         size = 0
-        for e in evidence:
-            if len(chosen) == self._max_sentences or e.score < self._keep_ratio * best:
+        for e in sorted(evidence, key=lambda e: -value(e)):
+            if len(chosen) == self._max_sentences or value(e) < self._keep_ratio * best.score:
                 break
             if e.sentence.lower() in seen or (chosen and size + len(e.sentence) > self._max_chars):
                 continue
