@@ -27,6 +27,7 @@ from service.config import Settings
 from service.embeddings import MiniLMEmbedding
 from service.evidence import EvidenceScorer
 from service.rerank import SentenceReranker
+from service.sentences import terms
 from service.vectors import Hit
 
 HERE = Path(__file__).resolve().parent
@@ -129,9 +130,17 @@ def answer_rows(
                 "fact": ev.has_fact(text, q.answer) if q.answer else None,
                 "cites_relevant": bool(set(cited) & set(q.relevant)),
                 "chars": len(text),
+                "coverage": coverage(q.question, top),
             }
         )
     return rows
+
+
+def coverage(question: str, hits: list[Hit]) -> float:
+    """The share of the question's content words found anywhere in the quoted passages."""
+    q_terms = terms(question)
+    found = set().union(*(terms(h.text) for h in hits)) if hits else set()
+    return len(q_terms & found) / max(1, len(q_terms))
 
 
 def grid_summary(rows: list[dict[str, Any]]) -> dict[str, Any]:
@@ -147,30 +156,37 @@ def grid_summary(rows: list[dict[str, Any]]) -> dict[str, Any]:
     return out
 
 
-def threshold_table(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Abstention metrics per split for every threshold on the best evidence score."""
+def threshold_table(rows: list[dict[str, Any]], mu: float) -> list[dict[str, Any]]:
+    """Abstention metrics per split for every threshold on best + mu * coverage."""
     table = []
-    for t in np.round(np.arange(0.20, 0.70, 0.01), 2):
-        entry: dict[str, Any] = {"threshold": float(t)}
+    conf = {r["id"]: r["best"] + mu * r["coverage"] for r in rows}
+    for t in np.round(np.arange(0.20, 0.90, 0.01), 2):
+        entry: dict[str, Any] = {"threshold": float(t), "mu": mu}
         for split in ("tune", "test", "all"):
             sel = [r for r in rows if split in ("all", r["split"])]
             ans = [r for r in sel if r["answerable"]]
             una = [r for r in sel if not r["answerable"]]
+
+            def rate(values: list[bool]) -> float | None:
+                return round(float(np.mean(values)), 4) if values else None
+
             entry[split] = {
-                "abstention": round(np.mean([r["best"] < t for r in una]), 4) if una else None,
-                "false_abstention": round(np.mean([r["best"] < t for r in ans]), 4),
-                "fact_accuracy": round(
-                    np.mean(
-                        [bool(r["fact"]) and r["best"] >= t for r in ans if r["fact"] is not None]
-                    ),
-                    4,
+                "abstention": rate([conf[r["id"]] < t for r in una]),
+                "false_abstention": rate([conf[r["id"]] < t for r in ans]),
+                "fact_accuracy": rate(
+                    [bool(r["fact"]) and conf[r["id"]] >= t for r in ans if r["fact"] is not None]
                 ),
-                "cites_relevant": round(
-                    np.mean([r["cites_relevant"] and r["best"] >= t for r in ans]), 4
-                ),
+                "cites_relevant": rate([r["cites_relevant"] and conf[r["id"]] >= t for r in ans]),
             }
         table.append(entry)
     return table
+
+
+def choose_threshold(table: list[dict[str, Any]], max_false: float = 0.05) -> dict[str, Any]:
+    """The threshold with the best tuning abstention whose tuning false abstention stays within
+    ``max_false`` (ties: the lower threshold)."""
+    ok = [e for e in table if e["tune"]["false_abstention"] <= max_false]
+    return max(ok, key=lambda e: (e["tune"]["abstention"] or 0.0, -e["threshold"]))
 
 
 def main() -> None:
@@ -206,7 +222,11 @@ def main() -> None:
     print(json.dumps(best), file=sys.stderr)
     rows = answer_rows(index, qs, hits, embed, best)
     report["answer_rows"] = rows
-    report["thresholds"] = threshold_table(rows)
+    report["thresholds"] = {}
+    for mu in (0.0, 0.1, 0.2, 0.3, 0.5):
+        table = threshold_table(rows, mu)
+        report["thresholds"][str(mu)] = {"chosen": choose_threshold(table), "table": table}
+        print(json.dumps(report["thresholds"][str(mu)]["chosen"]), file=sys.stderr)
     text = json.dumps(report)
     if args.out:
         args.out.write_text(text)

@@ -88,16 +88,20 @@ def cite(hits: Sequence[Hit], chosen: Sequence[Evidence]) -> tuple[str, list[Sou
 
 
 class ExtractiveAnswerer:
-    """Offline, deterministic answers built from the best-scoring retrieved sentences."""
+    """Offline, deterministic answers built from the best-scoring retrieved sentences.
+
+    The defaults (at most 5 sentences and 700 characters, within 0.7 of the best score, a 0.05
+    bonus for the best one's passage) were chosen on the pydocs tuning half
+    (``eval/tune_answers.py``; docs/benchmarks.md, Answer quality)."""
 
     def __init__(
         self,
         scorer: EvidenceScorer,
         *,
-        max_sentences: int = 3,
+        max_sentences: int = 5,
         max_chars: int = 700,
-        keep_ratio: float = 0.8,
-        same_passage_bonus: float = 0.0,
+        keep_ratio: float = 0.7,
+        same_passage_bonus: float = 0.05,
     ) -> None:
         self._scorer = scorer
         self._max_sentences = max_sentences
@@ -110,10 +114,10 @@ class ExtractiveAnswerer:
         context = " ".join([t.content for t in history if t.role == "user"][-2:])
         # earlier questions widen a follow-up's search
         hits = retrieve(f"{question} {context}".strip())
-        evidence = self._scorer.rank(question, hits, context)
-        if not self._scorer.answers(evidence):
+        assessment = self._scorer.assess(question, hits, context)
+        if not self._scorer.answers(assessment):
             return not_found()
-        text, sources = cite(hits, self.choose(evidence))
+        text, sources = cite(hits, self.choose(assessment.evidence))
         return Answer(text=words(text), sources=sources)
 
     def choose(self, evidence: Sequence[Evidence]) -> list[Evidence]:

@@ -2,8 +2,9 @@
 
 A sentence's score mixes its embedding similarity to the question (all candidate sentences are
 embedded in one batched call) with term evidence (the share of the question's content words it
-contains). The best score is also the abstention signal: below ``min_score`` nothing retrieved
-answers the question, and both answerers say so (the LLM one without calling the model).
+contains). The best score plus the passages' coverage of the question's words is the abstention
+signal: below ``min_score`` nothing retrieved answers the question, and both answerers say so
+(the LLM one without calling the model).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ OVERLAP_WEIGHT = 0.25
 CONTEXT_WEIGHT = 0.1
 RANK_PENALTY = 0.02  # a later passage's sentence must be clearly better to win
 QUESTION_PENALTY = 0.3  # a question in the text (an FAQ's) is not its answer
+COVERAGE_WEIGHT = 0.2  # abstention: share of question words the passages contain (tuned)
 NAME_BONUS = 0.06  # per code name (at most two) when the question asks which methods, ...
 
 
@@ -37,10 +39,27 @@ class Evidence:
     sentence: str
 
 
+@dataclass(frozen=True)
+class Assessment:
+    """The ranked evidence for a question and the confidence that it is answered."""
+
+    evidence: list[Evidence]
+    confidence: float
+
+
+def coverage(question: str, hits: Sequence[Hit]) -> float:
+    """The share of the question's content words that appear anywhere in ``hits``."""
+    q_terms = terms(question)
+    found: set[str] = set()
+    for hit in hits:
+        found |= terms(hit.text)
+    return len(q_terms & found) / max(1, len(q_terms))
+
+
 class EvidenceScorer:
     """Scores the sentences of the first ``passages`` hits against a question."""
 
-    def __init__(self, embed: Embed, *, passages: int = 4, min_score: float = 0.3) -> None:
+    def __init__(self, embed: Embed, *, passages: int = 6, min_score: float = 0.54) -> None:
         self.embed = embed
         self.passages = passages
         self.min_score = min_score
@@ -77,6 +96,16 @@ class EvidenceScorer:
             scored.append(Evidence(score, float(sim), overlap, rank, sentence))
         return sorted(scored, key=lambda e: -e.score)
 
-    def answers(self, evidence: Sequence[Evidence]) -> bool:
-        """The abstention decision: does the best sentence reach ``min_score``?"""
-        return bool(evidence) and evidence[0].score >= self.min_score
+    def assess(self, question: str, hits: Sequence[Hit], context: str = "") -> Assessment:
+        """Rank the evidence; confidence = best sentence score + ``COVERAGE_WEIGHT`` x the
+        share of question words the quoted passages contain (a question about something the
+        passages never mention is not answered by their closest sentence)."""
+        evidence = self.rank(question, hits, context)
+        if not evidence:
+            return Assessment([], float("-inf"))
+        cover = coverage(question, hits[: self.passages])
+        return Assessment(evidence, evidence[0].score + COVERAGE_WEIGHT * cover)
+
+    def answers(self, assessment: Assessment) -> bool:
+        """The abstention decision: does the confidence reach ``min_score``?"""
+        return bool(assessment.evidence) and assessment.confidence >= self.min_score

@@ -62,7 +62,7 @@ class LlmAnswerer:
         retrieved sentence passes the evidence decision, say not found without the model."""
         standalone = self.condense(question, history)
         hits = retrieve(standalone)
-        if self._scorer and not self._scorer.answers(self._scorer.rank(standalone, hits)):
+        if self._scorer and not self._scorer.answers(self._scorer.assess(standalone, hits)):
             return not_found()
         sources = [
             Source(
