@@ -85,16 +85,17 @@ class HybridRetriever(BaseRetriever):
         self.mode = mode
         self.doc_ids = list(doc_ids) if doc_ids is not None else None
         self.reranker = reranker
-        self.rerank_depth = max(rerank_depth, top_k)
+        self.rerank_depth = rerank_depth
 
     def search(self, query: str, *, embedding: Sequence[float] | None = None) -> list[Hit]:
         """The top hits for ``query`` (``embedding`` saves embedding it again); with a
-        reranker, the first ``rerank_depth`` candidates are reranked to the top ``top_k``."""
-        depth = self.rerank_depth if self.reranker else self.top_k
-        hits = self._candidates(query, embedding, depth)
+        reranker, the first ``rerank_depth`` candidates are reranked and any deeper ones
+        follow in fused order."""
+        hits = self._candidates(query, embedding, max(self.top_k, self.rerank_depth))
         if self.reranker is None:
             return hits
-        return self.reranker.rerank(query, hits, self.top_k)
+        head, tail = hits[: self.rerank_depth], hits[self.rerank_depth :]
+        return self.reranker.rerank(query, head, min(self.top_k, len(head))) + tail
 
     def _candidates(self, query: str, embedding: Sequence[float] | None, k: int) -> list[Hit]:
         if self.mode is RetrievalMode.TEXT:

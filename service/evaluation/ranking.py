@@ -35,10 +35,12 @@ def default_systems() -> list[System]:
 
 
 def retriever_for(index: EvalIndex, system: System, depth: int) -> HybridRetriever:
-    """The product's retriever for ``system`` (the configured one unless it overrides fusion)."""
+    """The product's retriever for ``system`` (the configured one unless it overrides fusion;
+    a configured reranker applies to hybrid only: vector and text are the single retrievers)."""
     chat = index.services.chat
     if system.weights is None and system.candidates is None:
-        return chat.retriever(EVAL_OWNER, mode=system.mode, top_k=depth)
+        hybrid = system.mode is RetrievalMode.HYBRID
+        return chat.retriever(EVAL_OWNER, mode=system.mode, top_k=depth, rerank=hybrid)
     settings = index.services.settings
     return HybridRetriever(
         index.services.store,

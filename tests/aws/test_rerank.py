@@ -4,6 +4,7 @@ Bedrock test server, and the owner boundary of every reranker."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 from service.bedrock_rerank import BedrockReranker, rerank_model_arn
 from service.config import Settings
@@ -56,9 +57,16 @@ class Recording:
 
 
 def test_bedrock_reranker_never_sees_or_returns_another_owners_rows(
-    make_services: Callable[..., Services], bedrock: BedrockServer
+    make_services: Callable[..., Services], bedrock: BedrockServer, tmp_path: Path
 ) -> None:
-    svc = make_services(mode="local")
+    # explicit: the AWS stack fixture may have set RAG_* variables for other tests
+    svc = make_services(
+        mode="local",
+        data_dir=tmp_path,
+        lancedb_uri=str(tmp_path / "lancedb"),
+        embed_provider="minilm",
+        llm_provider="extractive",
+    )
     ingest(svc, "alice", "radio.txt", TEXTS[1].encode())
     ingest(svc, "alice", "visit.txt", TEXTS[0].encode())
     ingest(svc, "bob", "bob-secret.txt", BOB_SECRET.encode())
