@@ -223,7 +223,9 @@ def question_to_sources(
     """Question to sources (query embedding + hybrid retrieval [+ sentence reranking of the
     first ``depth`` candidates]), every variant on the same table and questions in one run."""
     _, _, texts, owners = build(path / "q2s", n)
-    store = ChunkStore(open_table(connect(str(path / "q2s")), "chunks", model_id="x", dim=DIM))
+    store = ChunkStore(
+        open_table(connect(str(path / "q2s")), "chunks", model_id="synthetic", dim=DIM)
+    )
     run_maintenance(store, retention_s=3600, vector_index_min_rows=50_000)
     rng = random.Random(3)
     picks = [rng.randrange(n) for _ in range(q)]
