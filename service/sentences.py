@@ -131,11 +131,13 @@ def split_sentences(text: str) -> list[Sentence]:
             out.append(Sentence(block, prose=False))
             continue
         merged: list[str] = []
-        for part in _tokenizer()(block):
-            part = " ".join(part.split())
-            if merged and (_ABBREVIATION.search(merged[-1]) or _NUMBER.match(merged[-1])):
-                merged[-1] = f"{merged[-1]} {part}"
+        glued = False  # the previous piece ended without a space: a split inside a token
+        for raw in _tokenizer()(block):
+            part = " ".join(raw.split())
+            if merged and (glued or _ABBREVIATION.search(merged[-1]) or _NUMBER.match(merged[-1])):
+                merged[-1] = f"{merged[-1]}{'' if glued else ' '}{part}"
             elif part:
                 merged.append(part)
+            glued = bool(raw) and not raw[-1].isspace()
         out.extend(Sentence(p, prose=not _looks_like_heading(p)) for p in merged if len(p) > 2)
     return out

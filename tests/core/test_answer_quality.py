@@ -58,6 +58,13 @@ def test_non_prose_lines_stand_apart_from_sentences() -> None:
     assert not asks_for_code("What does the pass statement do?")
 
 
+def test_a_split_inside_a_token_is_undone() -> None:
+    # Punkt ends a sentence at the "!" of a Markdown image; the quote must keep it whole
+    text = "Its badge is ![tracker](https://example.com/p.png) shown here. Next."
+    units = [u.text for u in split_sentences(text)]
+    assert units == ["Its badge is ![tracker](https://example.com/p.png) shown here.", "Next."]
+
+
 def test_pass_statement_is_answered_by_the_sentence_not_the_heading(
     embed_model: MiniLMEmbedding,
 ) -> None:
