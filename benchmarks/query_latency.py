@@ -5,6 +5,7 @@ Tables are built from synthetic unit vectors and real text (standard-library doc
 embedding 100k chunks. The query embedding time is measured separately with the real model.
 
 Run: .venv/bin/python -m benchmarks.query_latency [--sizes 10000 100000] [--queries 200]
+     [--rerank-depths 8 12]   # also question -> sources with the sentence reranker (issue 12)
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from service import filters as f
 from service.config import Settings
 from service.embeddings import MiniLMEmbedding
 from service.maintenance import run_maintenance
+from service.rerank import SentenceReranker
 from service.retrieval import FusionWeights, HybridRetriever
 from service.vectors import ALL_PARTITIONS, ChunkStore, Hit, chunk_schema, connect, open_table
 
@@ -97,12 +99,17 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--queries", type=int, default=200)
+    parser.add_argument("--rerank-depths", type=int, nargs="*", default=[])
     args = parser.parse_args()
     model = MiniLMEmbedding()
     report: dict[str, Any] = {}
     with tempfile.TemporaryDirectory() as tmp:
         for n in args.sizes:
             report[str(n)] = run_size(Path(tmp) / str(n), n, args.queries, model)
+            if args.rerank_depths:
+                report[str(n)]["question_to_sources"] = question_to_sources(
+                    Path(tmp) / str(n), n, args.queries, model, args.rerank_depths
+                )
     print(json.dumps(report, indent=2))
 
 
@@ -208,6 +215,48 @@ def run_size(path: Path, n: int, q: int, model: MiniLMEmbedding) -> dict[str, An
         hybrid["p95_ms"] / results["b_raw_lancedb_hybrid_same_work"]["p95_ms"], 2
     )
     return results
+
+
+def question_to_sources(
+    path: Path, n: int, q: int, model: MiniLMEmbedding, depths: list[int]
+) -> dict[str, Any]:
+    """Question to sources (query embedding + hybrid retrieval [+ sentence reranking of the
+    first ``depth`` candidates]), every variant on the same table and questions in one run."""
+    _, _, texts, owners = build(path / "q2s", n)
+    store = ChunkStore(
+        open_table(connect(str(path / "q2s")), "chunks", model_id="synthetic", dim=DIM)
+    )
+    run_maintenance(store, retention_s=3600, vector_index_min_rows=50_000)
+    rng = random.Random(3)
+    picks = [rng.randrange(n) for _ in range(q)]
+    questions = [" ".join(texts[p].split()[5:15]) for p in picks]
+
+    def pipeline(depth: int | None) -> Callable[[int], object]:
+        reranker = SentenceReranker(model.embed) if depth else None
+
+        def run(i: int) -> object:
+            retriever = HybridRetriever(
+                store,
+                model,
+                owner=owners[picks[i]],
+                top_k=6,
+                candidates=DEPTH,
+                weights=WEIGHTS,
+                reranker=reranker,
+                rerank_depth=depth or 6,
+            )
+            return retriever.search(questions[i])
+
+        return run
+
+    out = {"current (no rerank)": percentiles(timed(pipeline(None), q))}
+    for depth in depths:
+        out[f"sentence rerank depth {depth}"] = percentiles(timed(pipeline(depth), q))
+        out[f"ratio depth {depth} / current p95"] = round(
+            out[f"sentence rerank depth {depth}"]["p95_ms"] / out["current (no rerank)"]["p95_ms"],
+            2,
+        )
+    return out
 
 
 if __name__ == "__main__":

@@ -44,6 +44,7 @@ class DeployConfig:
     bedrock_embed_model: str = _default("bedrock_embed_model")
     bedrock_llm_model: str = _default("bedrock_llm_model")
     bedrock_region: str | None = None  # default: the stack's region
+    bedrock_rerank_model: str | None = None  # e.g. "amazon.rerank-v1:0"; None: no reranking
     admins: tuple[str, ...] = ()  # e-mail addresses invited as Cognito users in group `admins`
     self_sign_up: bool = False
     web_origins: tuple[str, ...] = ()  # extra CORS origins (e.g. a dev server) besides Amplify
@@ -70,6 +71,7 @@ class DeployConfig:
             bedrock_embed_model=pick("bedrockEmbedModel", base.bedrock_embed_model),
             bedrock_llm_model=pick("bedrockLlmModel", base.bedrock_llm_model),
             bedrock_region=pick("bedrockRegion", None),
+            bedrock_rerank_model=pick("bedrockRerankModel", None),
             admins=pick("admins", (), _csv),
             self_sign_up=pick("selfSignUp", False, _flag),
             web_origins=pick("webOrigins", (), _csv),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 from service.config import EmbedProvider, LlmProvider, Mode, env_name
 
@@ -40,3 +41,9 @@ def base_env(
         **embedding,
         **dict(extra or {}),
     )
+
+
+def rerank_env(config: Any) -> dict[str, str]:
+    """Reranking settings: Bedrock Rerank when the deployment names a rerank model."""
+    model = getattr(config, "bedrock_rerank_model", None)
+    return {"reranker": "bedrock", "bedrock_rerank_model": model} if model else {}

@@ -122,6 +122,22 @@ def grant_bedrock(
         )
 
 
+def grant_rerank(role: iam.IRole, model_id: str, region: str) -> None:
+    """``bedrock:Rerank`` (an action without resource-level permissions) and
+    ``bedrock:InvokeModel`` on the one rerank model it calls."""
+    arns, findings = bedrock_model_arns([model_id], region)
+    role.add_to_principal_policy(iam.PolicyStatement(actions=["bedrock:Rerank"], resources=["*"]))
+    role.add_to_principal_policy(
+        iam.PolicyStatement(actions=["bedrock:InvokeModel"], resources=arns)
+    )
+    acknowledge_wildcards(
+        role,
+        ["Resource::*", *findings],
+        "bedrock:Rerank supports no resource-level permissions; the model it may invoke is "
+        "named in the InvokeModel statement.",
+    )
+
+
 def grant_manage_connections(role: iam.IRole, api_id: SharedArn, stage: str) -> None:
     """Post to (and drop) connections of this API's stage only."""
 

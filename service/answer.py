@@ -1,6 +1,7 @@
 """Answer generators. The offline default is extractive: it quotes the retrieved sentences that
 best answer the question, verbatim, each with its numbered citation, and says plainly when
-nothing relevant was found. An LLM answerer (Ollama, Bedrock) plugs in behind the same API."""
+nothing relevant was found. An LLM answerer (Ollama, Bedrock) plugs in behind the same API; both
+abstain by the same evidence decision (``service.evidence``)."""
 
 from __future__ import annotations
 
@@ -9,57 +10,14 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
-import numpy as np
-
+from service.evidence import Evidence, EvidenceScorer
 from service.models import ChatTurn, Source
 from service.vectors import Hit
 
 NO_ANSWER = "I could not find anything about that in your documents."
 SNIPPET_CHARS = 280
 
-_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[\"'(\[]?[A-Z0-9])|\n{2,}|\n(?=[-*•] )")
-_WORD = re.compile(r"[a-z0-9][a-z0-9'\-]*")
-_STOP = frozenset(
-    "a an and are as at be but by can could did do does for from had has have how i if in is it "
-    "its me my of on or our should so than that the their them then there these they this to "
-    "us was we were what when where which who whom why will with would you your about into "
-    "also any some such may might must can't not no yes please tell know".split()
-)
-
 Retrieve = Callable[[str], list[Hit]]
-
-
-_ABBREVIATION = re.compile(
-    r"\b(Dr|Mr|Mrs|Ms|Prof|St|Sr|Jr|No|Fig|vs|etc|e\.g|i\.e|approx|[A-Z])\.$"
-)
-
-
-def _stem(word: str) -> str:
-    if len(word) > 4 and word.endswith("ies"):
-        return word[:-3] + "y"
-    if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
-        return word[:-1]
-    return word
-
-
-def terms(text: str) -> set[str]:
-    """Content words of ``text`` (lower-cased, lightly stemmed, stop words removed)."""
-    words = (w.strip("'-") for w in _WORD.findall(text.lower()))
-    return {_stem(w) for w in words if w not in _STOP and len(w) > 1}
-
-
-def split_sentences(text: str) -> list[str]:
-    """Sentences and list items of a passage (not split after abbreviations like "Dr.")."""
-    out: list[str] = []
-    for part in _SENTENCE.split(text):
-        part = " ".join(part.split())
-        if not part:
-            continue
-        if out and _ABBREVIATION.search(out[-1]):
-            out[-1] = f"{out[-1]} {part}"
-        else:
-            out.append(part)
-    return [p for p in out if len(p) > 2]
 
 
 def snippet(text: str, around: str | None = None, limit: int = SNIPPET_CHARS) -> str:
@@ -104,67 +62,81 @@ def words(text: str) -> Iterator[str]:
     yield from re.findall(r"\S+\s*", text)
 
 
+def not_found() -> Answer:
+    """The plain not-found answer: no sources."""
+    return Answer(text=words(NO_ANSWER))
+
+
+def cite(hits: Sequence[Hit], chosen: Sequence[Evidence]) -> tuple[str, list[Source]]:
+    """The chosen sentences, verbatim and in order, each followed by its source's number;
+    sources are numbered in the order the text first cites them."""
+    sources: dict[int, Source] = {}
+    parts = []
+    for e in chosen:
+        hit = hits[e.rank]
+        if e.rank not in sources:
+            sources[e.rank] = Source(
+                n=len(sources) + 1,
+                doc_id=hit.doc_id,
+                filename=hit.filename,
+                page=hit.page,
+                snippet=snippet(hit.text, e.sentence),
+                score=round(hit.score, 6),
+            )
+        parts.append(f"{e.sentence} [{sources[e.rank].n}]")
+    return " ".join(parts), list(sources.values())
+
+
 class ExtractiveAnswerer:
-    """Offline, deterministic answers built from retrieved sentences."""
+    """Offline, deterministic answers built from the best-scoring retrieved sentences.
+
+    The defaults (at most 5 sentences and 700 characters, within 0.7 of the best score, a 0.05
+    bonus for the best one's passage) were chosen on the pydocs tuning half
+    (``eval/tune_answers.py``; docs/benchmarks.md, Answer quality)."""
 
     def __init__(
         self,
-        embed: Callable[[list[str]], np.ndarray],
+        scorer: EvidenceScorer,
         *,
-        max_sentences: int = 3,
-        passages: int = 4,
-        min_similarity: float = 0.35,
+        max_sentences: int = 5,
+        max_chars: int = 700,
+        keep_ratio: float = 0.7,
+        same_passage_bonus: float = 0.05,
     ) -> None:
-        self._embed = embed
+        self._scorer = scorer
         self._max_sentences = max_sentences
-        self._passages = passages
-        self._min_similarity = min_similarity
+        self._max_chars = max_chars
+        self._keep_ratio = keep_ratio
+        self._same_passage_bonus = same_passage_bonus
 
     def answer(self, question: str, history: Sequence[ChatTurn], retrieve: Retrieve) -> Answer:
         """Quote the best sentences, or say nothing relevant was found."""
-        context = [t.content for t in history if t.role == "user"][-2:]
-        query = " ".join([question, *context])  # earlier questions widen a follow-up's search
-        hits = retrieve(query)[: self._passages]
-        candidates = [(rank, s) for rank, hit in enumerate(hits) for s in split_sentences(hit.text)]
-        if not candidates:
-            return Answer(text=words(NO_ANSWER))
-        vectors = self._embed([query, question, *(s for _, s in candidates)])
-        q_wide, q_only, sent_vecs = vectors[0], vectors[1], vectors[2:]
-        sims = np.maximum(sent_vecs @ q_wide, sent_vecs @ q_only)
-        q_terms, ctx_terms = terms(question), terms(" ".join(context))
-        scored = []
-        for (rank, sentence), sim in zip(candidates, sims, strict=True):
-            s_terms = terms(sentence)
-            overlap = len(q_terms & s_terms) / max(1, len(q_terms))
-            ctx = len(ctx_terms & s_terms) / max(1, len(ctx_terms)) if ctx_terms else 0.0
-            score = 0.65 * float(sim) + 0.25 * overlap + 0.1 * ctx - 0.02 * rank
-            if sentence.endswith("?"):
-                score -= 0.3  # a question in the text (an FAQ's) is not its answer
-            scored.append((score, float(sim), overlap, rank, sentence))
-        scored.sort(key=lambda item: -item[0])
-        best_score, best_sim, best_overlap = scored[0][0], scored[0][1], scored[0][2]
-        if best_sim < self._min_similarity and best_overlap < 0.5:
-            return Answer(text=words(NO_ANSWER))
-        chosen: list[tuple[int, str]] = []
+        context = " ".join([t.content for t in history if t.role == "user"][-2:])
+        # earlier questions widen a follow-up's search
+        hits = retrieve(f"{question} {context}".strip())
+        assessment = self._scorer.assess(question, hits, context)
+        if not self._scorer.answers(assessment):
+            return not_found()
+        text, sources = cite(hits, self.choose(assessment.evidence))
+        return Answer(text=words(text), sources=sources)
+
+    def choose(self, evidence: Sequence[Evidence]) -> list[Evidence]:
+        """The best sentences, by score: close to the best one, distinct, within the caps;
+        sentences of the best one's passage get a bonus (an answer reads better from one place)."""
+        best = evidence[0]
+
+        def value(e: Evidence) -> float:
+            return e.score + (self._same_passage_bonus if e.rank == best.rank else 0.0)
+
+        chosen: list[Evidence] = []
         seen: set[str] = set()
-        for score, _sim, _ov, rank, sentence in scored:
-            if len(chosen) == self._max_sentences or score < 0.8 * best_score:
+        size = 0
+        for e in sorted(evidence, key=lambda e: -value(e)):
+            if len(chosen) == self._max_sentences or value(e) < self._keep_ratio * best.score:
                 break
-            if sentence.lower() not in seen:
-                seen.add(sentence.lower())
-                chosen.append((rank, sentence))
-        sources: dict[int, Source] = {}
-        parts = []
-        for rank, sentence in chosen:
-            hit = hits[rank]
-            if rank not in sources:
-                sources[rank] = Source(
-                    n=len(sources) + 1,
-                    doc_id=hit.doc_id,
-                    filename=hit.filename,
-                    page=hit.page,
-                    snippet=snippet(hit.text, sentence),
-                    score=round(hit.score, 6),
-                )
-            parts.append(f"{sentence} [{sources[rank].n}]")
-        return Answer(text=words(" ".join(parts)), sources=list(sources.values()))
+            if e.sentence.lower() in seen or (chosen and size + len(e.sentence) > self._max_chars):
+                continue
+            seen.add(e.sentence.lower())
+            chosen.append(e)
+            size += len(e.sentence)
+        return chosen

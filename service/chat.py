@@ -21,6 +21,7 @@ from service.models import (
     SourcesEvent,
     TokenEvent,
 )
+from service.rerank import Reranker
 from service.retrieval import FusionWeights, HybridRetriever, RetrievalMode
 from service.vectors import ChunkStore, Hit
 
@@ -46,6 +47,8 @@ class ChatService:
         weights: FusionWeights,
         max_question_chars: int,
         max_history_turns: int,
+        reranker: Reranker | None = None,
+        rerank_depth: int = 12,
     ) -> None:
         self._store = store
         self._embed = embed_model
@@ -55,6 +58,8 @@ class ChatService:
         self._weights = weights
         self._max_chars = max_question_chars
         self._max_turns = max_history_turns
+        self.reranker = reranker
+        self._rerank_depth = rerank_depth
 
     def retriever(
         self,
@@ -63,8 +68,10 @@ class ChatService:
         doc_ids: Sequence[str] | None = None,
         mode: RetrievalMode = RetrievalMode.HYBRID,
         top_k: int | None = None,
+        rerank: bool = True,
     ) -> HybridRetriever:
-        """A retriever bound to ``owner`` with the configured fusion."""
+        """A retriever bound to ``owner`` with the configured fusion (and reranker, unless
+        ``rerank`` is false)."""
         return HybridRetriever(
             self._store,
             self._embed,
@@ -74,6 +81,8 @@ class ChatService:
             weights=self._weights,
             mode=mode,
             doc_ids=doc_ids,
+            reranker=self.reranker if rerank else None,
+            rerank_depth=self._rerank_depth,
         )
 
     def validate(self, question: str) -> str:

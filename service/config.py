@@ -69,6 +69,19 @@ class Settings(BaseSettings):
     fusion_rrf_k: int = Field(default=10, ge=1)
     candidates: int = Field(default=60, ge=1, le=500, description="per retriever before fusion")
 
+    # answers (issue 12): the abstention threshold was chosen on the pydocs tuning half
+    # (docs/benchmarks.md, Answer quality)
+    answer_min_score: float = Field(
+        default=0.54, description="evidence confidence below which answers say not found"
+    )
+    answer_passages: int = Field(default=6, ge=1, le=20, description="passages quoted from")
+    reranker: Literal["none", "sentence", "bedrock"] = Field(
+        default="none", description="second-stage reranking of the fused candidates"
+    )
+    rerank_depth: int = Field(default=12, ge=1, le=100, description="candidates reranked")
+    rerank_weight: float = Field(default=1.0, ge=0.0, description="sentence reranker's weight")
+    bedrock_rerank_model: str = "amazon.rerank-v1:0"
+
     max_upload_bytes: int = Field(default=50 * 1024 * 1024, ge=1)
     max_pages: int = Field(default=2000, ge=1)
     max_question_chars: int = Field(default=4000, ge=1)

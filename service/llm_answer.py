@@ -10,7 +10,8 @@ from collections.abc import Iterator, Sequence
 from llama_index.core.base.llms.types import ChatMessage, MessageRole
 from llama_index.core.llms import LLM
 
-from service.answer import Answer, Retrieve, snippet
+from service.answer import Answer, Retrieve, not_found, snippet
+from service.evidence import EvidenceScorer
 from service.models import ChatTurn, Source
 
 CONDENSE_PROMPT = (
@@ -40,9 +41,12 @@ def fence_sources(sources: Sequence[Source], texts: Sequence[str]) -> str:
 class LlmAnswerer:
     """Condense, retrieve, then stream the model's cited answer."""
 
-    def __init__(self, llm: LLM, *, history_turns: int = 6) -> None:
+    def __init__(
+        self, llm: LLM, *, history_turns: int = 6, scorer: EvidenceScorer | None = None
+    ) -> None:
         self._llm = llm
         self._history_turns = history_turns
+        self._scorer = scorer
 
     def condense(self, question: str, history: Sequence[ChatTurn]) -> str:
         """A standalone version of a follow-up question (the question itself without history)."""
@@ -54,9 +58,12 @@ class LlmAnswerer:
         return standalone or question
 
     def answer(self, question: str, history: Sequence[ChatTurn], retrieve: Retrieve) -> Answer:
-        """Retrieve for the condensed question and stream the model's answer."""
+        """Retrieve for the condensed question and stream the model's answer; when no
+        retrieved sentence passes the evidence decision, say not found without the model."""
         standalone = self.condense(question, history)
         hits = retrieve(standalone)
+        if self._scorer and not self._scorer.answers(self._scorer.assess(standalone, hits)):
+            return not_found()
         sources = [
             Source(
                 n=i,

@@ -11,6 +11,8 @@ from service.answer import Answerer, ExtractiveAnswerer
 from service.config import EmbedProvider, LlmProvider, Settings
 from service.embeddings import MINILM_MODEL_ID, MiniLMEmbedding
 from service.errors import Unavailable
+from service.evidence import EvidenceScorer
+from service.rerank import Reranker, SentenceReranker
 
 
 def build_embedding(settings: Settings) -> tuple[BaseEmbedding, str, int]:
@@ -29,20 +31,45 @@ def build_embedding(settings: Settings) -> tuple[BaseEmbedding, str, int]:
     return bedrock, bedrock.model_name, bedrock.dimension
 
 
-def build_answerer(settings: Settings, embed_model: BaseEmbedding) -> Answerer:
-    """The answer generator."""
-    if settings.llm_provider is LlmProvider.EXTRACTIVE:
-        if isinstance(embed_model, MiniLMEmbedding):
-            return ExtractiveAnswerer(embed_model.embed)
+def build_scorer(settings: Settings, embed_model: BaseEmbedding) -> EvidenceScorer:
+    """The evidence scorer (and abstention decision) shared by both answerers."""
+    embed: Any = getattr(embed_model, "embed", None)  # MiniLM's batched unit vectors
+    if not callable(embed):
         import numpy as np
 
         def embed(texts: list[str]) -> Any:
-            return np.asarray(embed_model.get_text_embedding_batch(texts), dtype=np.float32)
+            vectors = np.asarray(embed_model.get_text_embedding_batch(texts), dtype=np.float32)
+            return vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-9)
 
-        return ExtractiveAnswerer(embed)
+    return EvidenceScorer(
+        embed, passages=settings.answer_passages, min_score=settings.answer_min_score
+    )
+
+
+def build_reranker(settings: Settings, embed_model: BaseEmbedding) -> Reranker | None:
+    """The configured second-stage reranker, if any."""
+    if settings.reranker == "sentence":
+        scorer = build_scorer(settings, embed_model)
+        return SentenceReranker(scorer.embed, weight=settings.rerank_weight)
+    if settings.reranker == "bedrock":
+        try:
+            from service.bedrock_rerank import BedrockReranker
+        except ImportError as exc:
+            raise Unavailable(
+                "RAG_RERANKER=bedrock needs the AWS extras (pip install 'rag-service[aws]')"
+            ) from exc
+        return BedrockReranker.from_settings(settings)
+    return None
+
+
+def build_answerer(settings: Settings, embed_model: BaseEmbedding) -> Answerer:
+    """The answer generator."""
+    scorer = build_scorer(settings, embed_model)
+    if settings.llm_provider is LlmProvider.EXTRACTIVE:
+        return ExtractiveAnswerer(scorer)
     from service.llm_answer import LlmAnswerer
 
-    return LlmAnswerer(build_llm(settings), history_turns=settings.max_history_turns)
+    return LlmAnswerer(build_llm(settings), history_turns=settings.max_history_turns, scorer=scorer)
 
 
 def build_llm(settings: Settings) -> Any:

@@ -14,6 +14,7 @@ from llama_index.core.base.embeddings.base import BaseEmbedding
 from llama_index.core.schema import NodeWithScore, QueryBundle
 
 from service.errors import BadRequest
+from service.rerank import Reranker
 from service.vectors import ChunkStore, Hit, hit_to_node
 
 
@@ -67,6 +68,8 @@ class HybridRetriever(BaseRetriever):
         weights: FusionWeights | None = None,
         mode: RetrievalMode = RetrievalMode.HYBRID,
         doc_ids: Sequence[str] | None = None,
+        reranker: Reranker | None = None,
+        rerank_depth: int = 12,
     ) -> None:
         if not owner:
             raise BadRequest("a retriever needs an owner")
@@ -81,19 +84,30 @@ class HybridRetriever(BaseRetriever):
         self.weights = weights or FusionWeights()
         self.mode = mode
         self.doc_ids = list(doc_ids) if doc_ids is not None else None
+        self.reranker = reranker
+        self.rerank_depth = rerank_depth
 
     def search(self, query: str, *, embedding: Sequence[float] | None = None) -> list[Hit]:
-        """The top hits for ``query`` (``embedding`` saves embedding it again)."""
+        """The top hits for ``query`` (``embedding`` saves embedding it again); with a
+        reranker, the first ``rerank_depth`` candidates are reranked and any deeper ones
+        follow in fused order."""
+        hits = self._candidates(query, embedding, max(self.top_k, self.rerank_depth))
+        if self.reranker is None:
+            return hits
+        head, tail = hits[: self.rerank_depth], hits[self.rerank_depth :]
+        return self.reranker.rerank(query, head, min(self.top_k, len(head))) + tail
+
+    def _candidates(self, query: str, embedding: Sequence[float] | None, k: int) -> list[Hit]:
         if self.mode is RetrievalMode.TEXT:
-            return self._text(query, self.top_k)
+            return self._text(query, k)
         if embedding is None:
             embedding = self._embed.get_query_embedding(query)
         if self.mode is RetrievalMode.VECTOR:
-            return self._vector(embedding, self.top_k)
+            return self._vector(embedding, k)
         # both searches run at once (LanceDB releases the GIL): latency is the slower one
-        text_future = _pool().submit(self._text, query, self.candidates)
-        vector_hits = self._vector(embedding, self.candidates)
-        return fuse(vector_hits, text_future.result(), self.weights, self.top_k)
+        text_future = _pool().submit(self._text, query, max(self.candidates, k))
+        vector_hits = self._vector(embedding, max(self.candidates, k))
+        return fuse(vector_hits, text_future.result(), self.weights, k)
 
     def _vector(self, embedding: Sequence[float], k: int) -> list[Hit]:
         return self._store.search_vector(embedding, owner=self.owner, k=k, doc_ids=self.doc_ids)

@@ -19,7 +19,7 @@ from service.documents import DocumentService
 from service.ingestion import IngestLimits, Ingestor, ParseFn
 from service.live_table import FollowingChunkStore
 from service.ports import BlobStore, JobQueue, Notifier, Registry
-from service.providers import build_answerer, build_embedding
+from service.providers import build_answerer, build_embedding, build_reranker
 from service.retrieval import FusionWeights
 from service.sandbox import shared_sandbox
 from service.vectors import ChunkStore, connect, open_table
@@ -158,6 +158,8 @@ def build_services(
         ),
         max_question_chars=settings.max_question_chars,
         max_history_turns=settings.max_history_turns,
+        reranker=build_reranker(settings, embed_model),
+        rerank_depth=settings.rerank_depth,
     )
     return Services(
         settings=settings,

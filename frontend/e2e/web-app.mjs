@@ -198,6 +198,16 @@ async function chatFlow(page, frames) {
   check(followUp.history.length === 2 && followUp.history[0].content === "Who leads Project Atlas?", "follow-up sends history");
   await page.keyboard.press("Escape");
   check((await panel.count()) === 0, "Escape closes the source panel");
+
+  // A question the documents do not answer is shown as not found, not as an empty source list.
+  await page.getByRole("button", { name: "New conversation" }).click();
+  await ask(page, "Who won the football world cup in 2018?");
+  const none = page.locator("article.message.assistant").last();
+  await none.locator("xpath=self::*[@data-status='done']").waitFor({ timeout: 30_000 });
+  check((await none.getAttribute("data-outcome")) === "not-found", "the answer is marked not found");
+  check((await none.getByRole("note").innerText()).includes("Nothing in your documents"), "a not-found note is shown");
+  check((await none.locator(".source-chips").count()) === 0, "no empty source list");
+  results.not_found_shown = true;
 }
 
 async function scopeFlow(page, frames) {

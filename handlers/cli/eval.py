@@ -1,4 +1,5 @@
-"""``rag eval``: retrieval quality of vector, full-text and hybrid search on a question set."""
+"""``rag eval``: retrieval quality of vector, full-text and hybrid search on a question set, and
+(``--answers``) the quality of the chat answers."""
 
 from __future__ import annotations
 
@@ -40,8 +41,12 @@ def eval_command(
     ] = DEFAULT_CACHE,
     no_cache: Annotated[bool, Opt("--no-cache", help="Embed every chunk afresh")] = False,
     index_dir: Annotated[
-        Path | None, Opt(help="Keep the index in this data dir (default: a temporary one)")
+        Path | None,
+        Opt(help="Keep the index in this data dir (default: a temporary one); reused if present"),
     ] = None,
+    answers: Annotated[
+        bool, Opt("--answers", help="Also ask every question through chat and judge the answers")
+    ] = False,
     json_out: Annotated[bool, Opt("--json", help="Print JSON")] = False,
 ) -> None:
     """Index a corpus into a throw-away index and score vector, text and hybrid retrieval."""
@@ -65,7 +70,7 @@ def eval_command(
         settings = Settings(
             data_dir=index_dir or Path(tmp), **{k: v for k, v in overrides.items() if v is not None}
         )
-        report = run(settings, sections, qs, None if no_cache else embed_cache)
+        report = run(settings, sections, qs, None if no_cache else embed_cache, answers=answers)
     report["corpus"]["path"] = str(corpus)
     if json_out:
         print(json.dumps(report))
@@ -78,17 +83,22 @@ def run(
     sections: list[ev.Section],
     questions: list[ev.Question],
     cache: Path | None,
+    *,
+    answers: bool = False,
 ) -> dict[str, Any]:
     """Index, evaluate and describe the run as a JSON-ready dict."""
-    with err.status(f"indexing {len(sections)} sections") as status:
-        index = ev.build_index(
-            sections,
-            settings,
-            cache_path=cache,
-            progress=lambda done, total: status.update(f"indexed {done}/{total} sections"),
-        )
+    if settings.sqlite_path.exists():
+        index = ev.open_index(sections, settings, cache_path=cache)
+    else:
+        with err.status(f"indexing {len(sections)} sections") as status:
+            index = ev.build_index(
+                sections,
+                settings,
+                cache_path=cache,
+                progress=lambda done, total: status.update(f"indexed {done}/{total} sections"),
+            )
     results = ev.evaluate(index, questions, ev.default_systems())
-    return {
+    report: dict[str, Any] = {
         "corpus": {
             "sections": len(sections),
             "chunks": index.chunks,
@@ -105,11 +115,17 @@ def run(
                 "fusion_text_weight",
                 "fusion_rrf_k",
                 "candidates",
+                "llm_provider",
+                "answer_min_score",
             },
             mode="json",
         ),
         "results": results,
     }
+    if answers:
+        with err.status(f"answering {len(questions)} questions"):
+            report["answers"], report["answer_rows"] = ev.evaluate_answers(index, questions)
+    return report
 
 
 def print_report(report: dict[str, Any]) -> None:
@@ -130,3 +146,27 @@ def print_report(report: dict[str, Any]) -> None:
                 f"{s['latency_ms']['p95']:.1f}",
             )
         out.print(table)
+    if "answers" in report:
+        print_answers(report["answers"])
+
+
+def print_answers(summaries: dict[str, dict[str, Any]]) -> None:
+    """One table of answer metrics, a row per split (timing: p50 / p95 ms)."""
+    table = Table("split", "n/unans", "fact", "cite rel", "cite P", "cite R", "abst", "false")
+    table.add_column("1st tok")
+    table.add_column("done")
+    table.title = "answers"
+
+    def pct(value: float | None) -> str:
+        return "-" if value is None else f"{value:.2f}"
+
+    for split, s in summaries.items():
+        table.add_row(
+            split,
+            f"{s['questions']}/{s['unanswerable']}",
+            *(pct(s[m]) for m in ("fact_accuracy", "cites_relevant", "citation_precision")),
+            *(pct(s[m]) for m in ("citation_recall", "abstention", "false_abstention")),
+            f"{s['first_token_ms']['p50']:.0f}/{s['first_token_ms']['p95']:.0f}",
+            f"{s['done_ms']['p50']:.0f}/{s['done_ms']['p95']:.0f}",
+        )
+    out.print(table)

@@ -13,7 +13,7 @@ from aws_cdk import aws_apigatewayv2_integrations as integrations
 from constructs import Construct
 
 from infra import deploy_config as dc
-from infra.environment import base_env, settings_env
+from infra.environment import base_env, rerank_env, settings_env
 from infra.functions import FunctionSpec, ServiceFunction, retention
 from infra.nag import acknowledge
 from infra.permissions import (
@@ -25,6 +25,7 @@ from infra.permissions import (
     grant_invoke,
     grant_manage_connections,
     grant_prefix,
+    grant_rerank,
     grant_table,
 )
 from infra.stacks.api_logging import (
@@ -101,6 +102,7 @@ class ApiStack(Stack):
                 "cognito_user_pool_id": auth.user_pool.user_pool_id,
                 "cognito_client_id": auth.client.user_pool_client_id,
                 "queue_max_receives": config.queue_max_receives,
+                **rerank_env(config),
             },
         )
         self.functions = self._functions(env, data, auth)
@@ -155,6 +157,10 @@ class ApiStack(Stack):
             self.bedrock_region,
             stream=True,
         )
+        if self.config.bedrock_rerank_model:
+            grant_rerank(
+                fns["chat_worker"].role, self.config.bedrock_rerank_model, self.bedrock_region
+            )
         admin = fns["admin"].role
         grant_table(admin, data.registry, [schema.OWNER_INDEX, schema.ALL_INDEX])
         data.queue.grant_send_messages(admin)

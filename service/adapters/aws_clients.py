@@ -7,7 +7,7 @@ from typing import Any
 
 from service.config import Settings
 
-_BEDROCK = {"bedrock-runtime"}
+_BEDROCK = {"bedrock-runtime", "bedrock-agent-runtime"}
 
 
 def aws_client(settings: Settings, service: str, *, endpoint_url: str | None = None) -> Any:

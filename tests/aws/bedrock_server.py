@@ -1,6 +1,7 @@
 """A loopback HTTP server that speaks the Bedrock runtime API, for the real boto3 client and
 the real LlamaIndex Bedrock integrations: InvokeModel for Titan Text Embeddings v2 and Cohere
-embeddings, Converse, and ConverseStream in the AWS event-stream binary encoding.
+embeddings, Converse, ConverseStream in the AWS event-stream binary encoding, and the agent
+runtime's Rerank (scores: MiniLM cosine between the query and each source).
 
 Embeddings come from a real model (MiniLM, zero-padded to the requested dimension) so retrieval
 through it is meaningful. Chat replies are scripted per test; latency and throttling are settable.
@@ -133,6 +134,20 @@ def _invoke(server: BedrockServer, model: str, body: dict[str, Any]) -> tuple[in
     return 400, {"message": f"unknown model {model}"}
 
 
+def _rerank(server: BedrockServer, body: dict[str, Any], n: int) -> tuple[int, dict[str, Any]]:
+    queries = [q.get("textQuery", {}).get("text", "") for q in body.get("queries", [])]
+    texts = [
+        s.get("inlineDocumentSource", {}).get("textDocument", {}).get("text", "")
+        for s in body.get("sources", [])
+    ]
+    if len(queries) != 1 or not texts or len(texts) > 1000 or not 1 <= n <= len(texts):
+        return 400, {"message": "one query, 1-1000 sources and 1 <= numberOfResults <= sources"}
+    vectors = server.embed([queries[0], *texts])
+    scores = (vectors[1:] @ vectors[0]).tolist()
+    order = sorted(range(len(texts)), key=lambda i: -scores[i])[:n]
+    return 200, {"results": [{"index": i, "relevanceScore": float(scores[i])} for i in order]}
+
+
 def _text_of(body: dict[str, Any]) -> str:
     return " ".join(
         part.get("text", "") for m in body.get("messages", []) for part in m.get("content", [])
@@ -160,6 +175,9 @@ def _handler_for(server: BedrockServer) -> type[BaseHTTPRequestHandler]:
             length = int(self.headers.get("Content-Length", "0"))
             body = json.loads(self.rfile.read(length) or b"{}")
             parts = [unquote(p) for p in self.path.strip("/").split("/")]
+            if parts == ["rerank"]:
+                self._rerank(body)
+                return
             if len(parts) != 3 or parts[0] != "model":
                 self._json(404, {"message": "unknown path"}, "ResourceNotFoundException")
                 return
@@ -178,6 +196,14 @@ def _handler_for(server: BedrockServer) -> type[BaseHTTPRequestHandler]:
                 self._converse_stream(body)
             else:
                 self._json(404, {"message": "unknown operation"}, "UnknownOperationException")
+
+        def _rerank(self, body: dict[str, Any]) -> None:
+            config = body.get("rerankingConfiguration", {}).get("bedrockRerankingConfiguration", {})
+            model = config.get("modelConfiguration", {}).get("modelArn", "")
+            server.record("rerank", model, body)
+            time.sleep(server.latency_s)
+            status, payload = _rerank(server, body, int(config.get("numberOfResults", 0)))
+            self._json(status, payload, None if status == 200 else "ValidationException")
 
         def _converse(self, body: dict[str, Any]) -> None:
             reply = server.next_reply()

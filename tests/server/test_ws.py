@@ -12,7 +12,7 @@ from tests.conftest import SAMPLES
 from tests.server.client import Chat, login, upload, wait_status
 from tests.server.conftest import Server
 
-QUESTION = "What should visitors bring to the field station?"
+QUESTION = "What can visitors see at the visitor centre?"
 
 
 @pytest.fixture(scope="module")

@@ -1,6 +1,7 @@
 import { useMemo, useState, type ReactNode } from "react";
 import { SafeMarkdown } from "../markdown/SafeMarkdown";
 import type { AssistantMessage, Message } from "./chatState";
+import { inCitationOrder, isNotFound } from "./citations";
 
 interface Props {
   message: Message;
@@ -35,8 +36,16 @@ function CopyButton({ text }: { text: string }): ReactNode {
 function Answer({ message, onCite, onRetry, onStop }: Props & { message: AssistantMessage }): ReactNode {
   const known = useMemo(() => new Set(message.sources.map((s) => s.n)), [message.sources]);
   const streaming = message.status === "streaming";
+  const sources = useMemo(() => inCitationOrder(message.text, message.sources), [message.text, message.sources]);
+  const notFound = isNotFound(message.status, message.sources);
   return (
-    <article className={`message assistant ${message.status}`} aria-busy={streaming} data-request-id={message.requestId} data-status={message.status}>
+    <article
+      className={`message assistant ${message.status}${notFound ? " not-found" : ""}`}
+      aria-busy={streaming}
+      data-request-id={message.requestId}
+      data-status={message.status}
+      data-outcome={notFound ? "not-found" : undefined}
+    >
       <h3 className="visually-hidden">Answer</h3>
       <div className="answer-text">
         {message.text ? (
@@ -49,9 +58,14 @@ function Answer({ message, onCite, onRetry, onStop }: Props & { message: Assista
           </p>
         ) : null}
       </div>
-      {message.sources.length > 0 && (
+      {notFound && (
+        <p className="muted small not-found-note" role="note">
+          Nothing in your documents answers this, so no source is shown. Try other words, or upload a document that covers it.
+        </p>
+      )}
+      {sources.length > 0 && (
         <ol className="source-chips" aria-label="Sources">
-          {message.sources.map((s) => (
+          {sources.map((s) => (
             <li key={s.n}>
               <button type="button" className="chip" onClick={() => onCite(message, s.n)}>
                 <span className="chip-n">{s.n}</span> {s.filename}
