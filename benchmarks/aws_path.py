@@ -57,7 +57,9 @@ def import_cost(module: str, repeats: int) -> tuple[float, float, str]:
         lines = out.stdout.strip().splitlines()
         walls.append(float(lines[0]))
         heavy = lines[1] if len(lines) > 1 else ""
-        top = [line for line in out.stderr.splitlines() if line.endswith(f"| handlers.aws.{module}")]
+        top = [
+            line for line in out.stderr.splitlines() if line.endswith(f"| handlers.aws.{module}")
+        ]
         cumulative.append(int(top[-1].split("|")[1]) / 1e6 if top else float("nan"))
     return statistics.median(walls), statistics.median(cumulative), heavy or "-"
 
@@ -93,6 +95,7 @@ def ingest_throughput(url: str, concurrency: int) -> tuple[float, int]:
     """Chunks per second ingesting the sample documents end to end (parse, chunk, embed
     through the test server, LanceDB write) with the local registry and queue."""
     from service.bedrock import bedrock_embedding
+    from service.bulk import collect_files, ingest_and_wait
     from service.config import Settings
     from service.wiring import build_services
 
@@ -107,10 +110,7 @@ def ingest_throughput(url: str, concurrency: int) -> tuple[float, int]:
         model = bedrock_embedding(settings)
         services = build_services(settings, embed_model=model, embed_model_id=model.model_name)
         started = time.perf_counter()
-        for path in sorted((ROOT / "samples" / "docs").iterdir()):
-            services.documents.add("bench", path.name, path.read_bytes())
-        assert services.worker is not None
-        services.worker.drain()
+        ingest_and_wait(services, "bench", collect_files([ROOT / "samples" / "docs"]))
         elapsed = time.perf_counter() - started
         chunks = services.store.count(owner="bench")
     return chunks / elapsed, chunks

@@ -31,14 +31,12 @@ from service import filters as f
 from service.config import Settings
 from service.embeddings import MiniLMEmbedding
 from service.maintenance import run_maintenance
-from service.retrieval import FusionWeights, HybridRetriever
+from service.retrieval import HybridRetriever
 from service.vectors import ALL_PARTITIONS, ChunkStore, Hit, chunk_schema, connect, open_table
 
 DEFAULTS = Settings()
 DEPTH = DEFAULTS.candidates  # the service's default candidate depth per retriever
-WEIGHTS = FusionWeights(
-    DEFAULTS.fusion_vector_weight, DEFAULTS.fusion_text_weight, DEFAULTS.fusion_rrf_k
-)
+WEIGHTS = DEFAULTS.fusion
 DIM = 384
 OWNERS = 100
 K = 10

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
@@ -15,6 +14,7 @@ from llama_index.core.ingestion import IngestionPipeline
 from service.chunking import ChunkNumberer, page_documents, sentence_splitter
 from service.errors import Conflict, RagError, TooLarge, Unavailable
 from service.models import Document, DocumentEvent, DocumentStatus, IngestJob
+from service.options import IngestLimits as IngestLimits  # its home before options
 from service.parsing import DocType, Page, check_name_matches, detect_type, parse
 from service.ports import BlobStore, Notifier, Registry
 from service.vectors import ChunkStore
@@ -31,16 +31,6 @@ class Outcome(StrEnum):
     INDEXED = "indexed"
     FAILED = "failed"
     SKIPPED = "skipped"  # stale, duplicate or for a deleted document
-
-
-@dataclass(frozen=True)
-class IngestLimits:
-    """Limits checked before and during parsing."""
-
-    max_bytes: int
-    max_pages: int
-    chunk_size: int
-    chunk_overlap: int
 
 
 class Ingestor:

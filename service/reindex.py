@@ -15,7 +15,7 @@ from llama_index.core.base.embeddings.base import BaseEmbedding
 from service.catalog import activate, active_table_name
 from service.config import Settings
 from service.errors import Conflict, NotFound, RagError
-from service.ingestion import IngestLimits, ParseFn, index_document
+from service.ingestion import ParseFn, index_document
 from service.models import Document, DocumentStatus
 from service.ports import BlobStore, Registry
 from service.vectors import ChunkStore, open_table
@@ -70,9 +70,7 @@ def rebuild_index(
         f"{settings.table_name}-{slug}-{int(time.time())}",
     )
     store = ChunkStore(open_table(db, report.new_table, model_id=model_id, dim=dim))
-    limits = IngestLimits(
-        settings.max_upload_bytes, settings.max_pages, settings.chunk_size, settings.chunk_overlap
-    )
+    limits = settings.limits
     done: dict[str, tuple[int, int]] = {}  # doc_id -> (version, chunks)
     while todo := [
         d for d in indexed_documents(registry) if done.get(d.doc_id, (0,))[0] != d.version

@@ -10,11 +10,9 @@ from aws_lambda_powertools import Logger, Metrics, Tracer
 from mangum import Mangum
 
 from handlers.api import create_api
-from service.adapters.cognito_identity import cognito_identity
-from service.adapters.s3_blob import S3BlobStore
 from service.config import get_settings
 from service.models import Document, UploadTarget
-from service.wiring import build_services
+from service.wiring import build_identity, build_services
 
 logger = Logger(service="rag-admin")
 metrics = Metrics(namespace="RagService", service="admin")
@@ -24,16 +22,16 @@ tracer = Tracer(service="rag-admin")
 @lru_cache(maxsize=1)
 def _app() -> Mangum:
     settings = get_settings()
-    services = build_services(settings)
-    blobs = services.blobs
-    assert isinstance(blobs, S3BlobStore)
+    services = build_services(settings)  # LanceDB and LlamaIndex load only when a route needs them
+    assert services.aws is not None, "the admin Lambda runs with RAG_MODE=aws"
+    blobs = services.aws.blobs
 
     def upload_target(doc: Document, _base_url: str) -> UploadTarget:
         return blobs.upload_target(
             doc.blob_key, max_bytes=settings.max_upload_bytes, expires_s=settings.upload_url_ttl_s
         )
 
-    api = create_api(services, cognito_identity(settings), upload_target=upload_target)
+    api = create_api(services, build_identity(settings), upload_target=upload_target)
     return Mangum(api, lifespan="off")
 
 

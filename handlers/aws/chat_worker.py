@@ -10,7 +10,6 @@ from typing import Any
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 
-from service.adapters.apigw_notifier import ApiGatewayNotifier
 from service.adapters.dynamo_connections import DynamoConnections
 from service.config import get_settings
 from service.errors import ErrorCode
@@ -57,11 +56,11 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
 def answer(event: dict[str, Any]) -> dict[str, Any]:
     """Answer one question (``{connection_id, owner, ask}``); returns what was sent."""
     services = _services()
-    notifier = services.notifier
-    assert isinstance(notifier, ApiGatewayNotifier)
+    assert services.aws is not None, "the chat worker runs with RAG_MODE=aws"
+    notifier = services.aws.notifier
     ask = AskAction.model_validate(event["ask"])
     connection_id, owner = event["connection_id"], event["owner"]
-    cancelled = CancelFlag(notifier.connections, connection_id, ask.request_id)
+    cancelled = CancelFlag(services.aws.connections, connection_id, ask.request_id)
     started, frames, finished = time.monotonic(), 0, False
     for chat_event in services.chat.ask(
         owner,

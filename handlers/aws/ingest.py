@@ -22,9 +22,9 @@ from aws_lambda_powertools.utilities.batch import (
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from service.config import get_settings
-from service.errors import Conflict
 from service.ingestion import Outcome
-from service.models import DocumentStatus, IngestJob
+from service.jobs import job_for_upload
+from service.models import IngestJob
 from service.wiring import Services, build_services
 
 logger = Logger(service="rag-ingest")
@@ -55,30 +55,10 @@ def jobs_of(body: dict[str, Any], services: Services) -> list[IngestJob]:
         if not event_name.startswith("ObjectCreated:"):
             logger.info("ignoring S3 event", extra={"event": event_name})
             continue
-        job = _uploaded(services, key, int(record["s3"]["object"].get("size", 0)))
+        job = job_for_upload(services.registry, key, int(record["s3"]["object"].get("size", 0)))
         if job is not None:
             jobs.append(job)
     return jobs
-
-
-def _uploaded(services: Services, key: str, size: int) -> IngestJob | None:
-    parts = key.split("/")
-    doc = services.registry.get(parts[2]) if len(parts) == 3 else None
-    if parts[0] != "documents" or doc is None or doc.blob_key != key:
-        logger.warning("upload of an unknown document ignored", extra={"key": key})
-        return None
-    if doc.status is DocumentStatus.UPLOADING:
-        try:
-            doc = services.registry.transition(
-                doc.doc_id,
-                expect_status=[DocumentStatus.UPLOADING],
-                expect_version=doc.version,
-                status=DocumentStatus.QUEUED,
-                size=size,
-            )
-        except Conflict:
-            doc = services.registry.get(doc.doc_id) or doc
-    return IngestJob(doc_id=doc.doc_id, version=doc.version)
 
 
 def record_handler(record: SQSRecord) -> None:

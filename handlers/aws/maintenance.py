@@ -10,7 +10,6 @@ from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 
 from service.config import get_settings
-from service.maintenance import run_maintenance
 from service.wiring import Services, build_services
 
 logger = Logger(service="rag-maintenance")
@@ -28,12 +27,7 @@ def _services() -> Services:
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """Run one maintenance pass (an EventBridge schedule invokes this)."""
-    services = _services()
-    report = run_maintenance(
-        services.store,
-        retention_s=services.settings.maintenance_retention_s,
-        vector_index_min_rows=services.settings.vector_index_min_rows,
-    )
+    report = _services().maintain()
     metrics.add_metric(name="MaintenanceSeconds", unit=MetricUnit.Seconds, value=report.seconds)
     metrics.add_metric(
         name="TableVersionsRemoved",
