@@ -139,9 +139,6 @@ class Ingestor:
         return updated
 
 
-ProgressCallback = Callable[[IngestJob, Outcome], None]
-
-
 def index_document(
     doc: Document,
     *,

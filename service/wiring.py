@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 
     from service.adapters.apigw_notifier import ApiGatewayNotifier
     from service.adapters.dynamo_connections import DynamoConnections
+    from service.adapters.notifier import InProcessNotifier
     from service.adapters.s3_blob import S3BlobStore
     from service.adapters.sqlite_queue import SqliteJobQueue
     from service.answer import Answerer
@@ -55,6 +56,7 @@ class Storage:
     notifier: Notifier
     aws: AwsEdges | None = None  # set on AWS
     local_queue: SqliteJobQueue | None = None  # the durable queue the local worker drains
+    hub: InProcessNotifier | None = None  # local: the notifier the WebSocket hub subscribes to
 
 
 @dataclass(frozen=True)
@@ -116,6 +118,11 @@ class Services:
     def aws(self) -> AwsEdges | None:
         """The AWS-only adapter features (None locally)."""
         return self.storage.aws
+
+    @property
+    def hub(self) -> InProcessNotifier | None:
+        """The local in-process notifier, for subscribers (None on AWS)."""
+        return self.storage.hub
 
     @property
     def store(self) -> ChunkStore:
@@ -240,13 +247,15 @@ def local_storage(settings: Settings) -> Storage:
         visibility_timeout_s=settings.queue_visibility_timeout_s,
         max_receives=settings.queue_max_receives,
     )
+    hub = InProcessNotifier()
     return Storage(
         settings=settings,
         registry=SqliteRegistry(db),
         blobs=LocalBlobStore(settings.blob_dir),
         queue=queue,
-        notifier=InProcessNotifier(),
+        notifier=hub,
         local_queue=queue,
+        hub=hub,
     )
 
 

@@ -49,7 +49,8 @@ create, list_, me, get = json.load(sys.stdin)
 created = admin.handler(create, Context())
 doc_id = json.loads(created["body"])["document"]["doc_id"]
 get["rawPath"] = get["requestContext"]["http"]["path"] = get["rawPath"].replace("DOC", doc_id)
-status = [created["statusCode"]] + [admin.handler(e, Context())["statusCode"] for e in (list_, me, get)]
+status = [created["statusCode"]]
+status += [admin.handler(event, Context())["statusCode"] for event in (list_, me, get)]
 print(json.dumps({"status": status, "heavy": [p for p in sys.argv[1:] if p in sys.modules]}))
 """
 

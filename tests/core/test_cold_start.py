@@ -18,7 +18,8 @@ HEAVY = ("lancedb", "llama_index", "onnxruntime", "pandas", "pyarrow", "tokenize
 PROBE = """
 import atexit, sys
 heavy = {heavy!r}
-atexit.register(lambda: sys.stderr.write("HEAVY=" + ",".join(p for p in heavy if p in sys.modules) + "\\n"))
+loaded = lambda: ",".join(p for p in heavy if p in sys.modules)
+atexit.register(lambda: sys.stderr.write("HEAVY=" + loaded() + "\\n"))
 sys.argv = ["rag", *{args!r}]
 from handlers.cli.main import app
 app()
