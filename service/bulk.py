@@ -3,7 +3,7 @@ folder contributes, "add, drain the worker, read back", and reading every page o
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, TypeVar
 
@@ -22,7 +22,7 @@ class Page(Protocol[T]):
     """One page of a cursor listing."""
 
     @property
-    def items(self) -> list[T]: ...
+    def items(self) -> Sequence[T]: ...
 
     @property
     def next_cursor(self) -> str | None: ...

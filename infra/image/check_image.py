@@ -66,8 +66,8 @@ def main() -> None:
         changed = sorted(set(files.items()) ^ set(snapshot(root).items()))
         if changed:
             raise SystemExit(f"files written under {root} at run time: {changed[:10]}")
-    files = sum(map(len, before))
-    print(f"image check passed: {handler_count()} handlers, {files} files unchanged")
+    unchanged = sum(map(len, before))
+    print(f"image check passed: {handler_count()} handlers, {unchanged} files unchanged")
 
 
 if __name__ == "__main__":
