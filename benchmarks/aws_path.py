@@ -24,15 +24,9 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-HANDLERS = [
-    "ws_authorizer",
-    "ws_connection",
-    "ws_message",
-    "chat_worker",
-    "ingest",
-    "admin",
-    "maintenance",
-]
+from handlers.aws import ENTRY_POINTS  # noqa: E402 - after the path is set
+
+HANDLERS = list(ENTRY_POINTS)  # module names under handlers.aws
 HEAVY = ("llama_index", "lancedb", "boto3")
 PROBE = (
     "import sys, time; t = time.perf_counter(); import handlers.aws.{m}; "

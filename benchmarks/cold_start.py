@@ -30,19 +30,13 @@ import tempfile
 import time
 from pathlib import Path
 
+from handlers.aws import ENTRY_POINTS
+
 ROOT = Path(__file__).resolve().parent.parent
 RAG = Path(sys.executable).parent / "rag"
 HEAVY = ("lancedb", "llama_index", "onnxruntime", "boto3")
 BASELINE = "import lancedb, llama_index.core"
-HANDLERS = (
-    "ws_authorizer",
-    "ws_connection",
-    "ws_message",
-    "chat_worker",
-    "ingest",
-    "admin",
-    "maintenance",
-)
+HANDLERS = list(ENTRY_POINTS)  # module names under handlers.aws
 # targets from issue 11: CLI light paths < 1.0 s; chat worker and ingest within 1.15x of the
 # baseline; the light WebSocket handlers < 0.3 s
 TARGETS = {
