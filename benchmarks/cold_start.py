@@ -7,8 +7,8 @@ Run: ``.venv/bin/python benchmarks/cold_start.py [--repeats 7] [--bytecode compi
 Each process is timed by wall clock and by CPU time (user + system, from ``getrusage`` of the
 child): on a shared machine the CPU time is the steadier of the two, and ratios use it.
 "Ready" rows import a heavy handler and build its services as its first request would (AWS
-mode with Bedrock providers, boto3 clients made but never called, the LanceDB table in a
-temporary directory instead of S3): everything but the network.
+mode with Bedrock providers, the boto3 clients that request uses made but not called, the
+LanceDB table in a temporary directory instead of S3): everything but the network.
 
 ``--bytecode compiled`` (default) gives the interpreter a private, pre-warmed bytecode cache
 (``PYTHONPYCACHEPREFIX``), as on Lambda (the image runs ``compileall``) or after
@@ -51,9 +51,15 @@ TARGETS = {
     "handlers.aws.ingest ready": ("x", 1.15),
 }
 READY = (
-    "import sys, handlers.aws.{m} as h; h._services().heavy(); "
+    "import sys, handlers.aws.{m} as h; from service.adapters.aws_clients import aws_client; "
+    "s = h._services(); s.heavy(); [aws_client(s.settings, c) for c in {c!r}]; "
     "print(','.join(p for p in {h!r} if p in sys.modules), file=sys.stderr)"
 )
+# boto3 clients are made on first use: a ready handler has made those its first request calls
+READY_CLIENTS = {
+    "chat_worker": ("dynamodb", "apigatewaymanagementapi"),
+    "ingest": ("dynamodb", "s3", "apigatewaymanagementapi"),
+}
 
 
 def _env(bytecode: str, cache: Path, data_dir: Path) -> dict[str, str]:
@@ -90,8 +96,9 @@ def commands() -> dict[str, list[str]]:
     for name in HANDLERS:
         module = f"handlers.aws.{name}"
         cases[module] = [*python, probe.format(m=module, h=HEAVY)]
-    for name in ("chat_worker", "ingest"):
-        cases[f"handlers.aws.{name} ready"] = [*python, READY.format(m=name, h=HEAVY)]
+    for name, clients in READY_CLIENTS.items():
+        ready = READY.format(m=name, c=clients, h=HEAVY)
+        cases[f"handlers.aws.{name} ready"] = [*python, ready]
     return cases
 
 

@@ -188,12 +188,12 @@ def open_db(settings: Settings) -> Any:
 
 def aws_connections(settings: Settings, dynamodb: Any = None) -> DynamoConnections:
     """The WebSocket connections table (boto3 is imported here, not at module import)."""
-    from service.adapters.aws_clients import aws_client
+    from service.adapters.aws_clients import lazy_client
     from service.adapters.dynamo_connections import DynamoConnections
 
     return DynamoConnections(
         settings.connections_table,
-        dynamodb or aws_client(settings, "dynamodb"),
+        dynamodb or lazy_client(settings, "dynamodb"),
         ttl_s=settings.connection_ttl_s,
     )
 
@@ -201,9 +201,9 @@ def aws_connections(settings: Settings, dynamodb: Any = None) -> DynamoConnectio
 def aws_notifier(settings: Settings, connections: DynamoConnections) -> ApiGatewayNotifier:
     """Sends events to WebSocket connections through API Gateway's management API."""
     from service.adapters.apigw_notifier import ApiGatewayNotifier
-    from service.adapters.aws_clients import aws_client
+    from service.adapters.aws_clients import lazy_client
 
-    management = aws_client(
+    management = lazy_client(
         settings,
         "apigatewaymanagementapi",
         endpoint_url=settings.ws_management_url or settings.aws_endpoint_url,
@@ -213,20 +213,20 @@ def aws_notifier(settings: Settings, connections: DynamoConnections) -> ApiGatew
 
 def aws_storage(settings: Settings) -> Storage:
     """DynamoDB registry, S3 blobs, SQS jobs and the API Gateway notifier."""
-    from service.adapters.aws_clients import aws_client
+    from service.adapters.aws_clients import lazy_client
     from service.adapters.dynamo_registry import DynamoRegistry
     from service.adapters.s3_blob import S3BlobStore
     from service.adapters.sqs_queue import SqsJobQueue
 
-    dynamodb = aws_client(settings, "dynamodb")
+    dynamodb = lazy_client(settings, "dynamodb")
     connections = aws_connections(settings, dynamodb)
     notifier = aws_notifier(settings, connections)
-    blobs = S3BlobStore(settings.documents_bucket, aws_client(settings, "s3"))
+    blobs = S3BlobStore(settings.documents_bucket, lazy_client(settings, "s3"))
     return Storage(
         settings=settings,
         registry=DynamoRegistry(settings.registry_table, dynamodb),
         blobs=blobs,
-        queue=SqsJobQueue(settings.ingest_queue_url, aws_client(settings, "sqs")),
+        queue=SqsJobQueue(settings.ingest_queue_url, lazy_client(settings, "sqs")),
         notifier=notifier,
         aws=AwsEdges(connections=connections, notifier=notifier, blobs=blobs),
     )

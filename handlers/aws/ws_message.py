@@ -13,7 +13,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from pydantic import BaseModel
 
 from service.adapters.apigw_notifier import ApiGatewayNotifier
-from service.adapters.aws_clients import aws_client
+from service.adapters.aws_clients import lazy_client
 from service.adapters.dynamo_connections import DynamoConnections
 from service.config import Settings, get_settings
 from service.errors import ErrorCode
@@ -67,7 +67,7 @@ def _runtime() -> tuple[Settings, DynamoConnections, ApiGatewayNotifier, ChatDis
     dispatcher: ChatDispatcher = (
         InlineDispatcher()
         if settings.chat_dispatch == "inline"
-        else LambdaDispatcher(settings.chat_worker_function, aws_client(settings, "lambda"))
+        else LambdaDispatcher(settings.chat_worker_function, lazy_client(settings, "lambda"))
     )
     return settings, connections, aws_notifier(settings, connections), dispatcher
 
