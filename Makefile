@@ -19,7 +19,7 @@ $(STAMP):
 	@echo "==> installing Python dependencies into $(VENV) (locked, hashed)"
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	@$(VENV)/bin/pip install -q --disable-pip-version-check --require-hashes -r requirements-tools.lock
-	@$(VENV)/bin/uv pip sync -q --python $(PY) --require-hashes requirements-dev.lock
+	@$(VENV)/bin/uv pip sync -q --compile-bytecode --python $(PY) --require-hashes requirements-dev.lock
 	@$(VENV)/bin/uv pip install -q --python $(PY) --no-deps -e .
 	@rm -f $(VENV)/.installed-* && touch $@
 

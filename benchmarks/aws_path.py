@@ -24,15 +24,9 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-HANDLERS = [
-    "ws_authorizer",
-    "ws_connection",
-    "ws_message",
-    "chat_worker",
-    "ingest",
-    "admin",
-    "maintenance",
-]
+from handlers.aws import ENTRY_POINTS  # noqa: E402 - after the path is set
+
+HANDLERS = list(ENTRY_POINTS)  # module names under handlers.aws
 HEAVY = ("llama_index", "lancedb", "boto3")
 PROBE = (
     "import sys, time; t = time.perf_counter(); import handlers.aws.{m}; "
@@ -95,6 +89,7 @@ def ingest_throughput(url: str, concurrency: int) -> tuple[float, int]:
     """Chunks per second ingesting the sample documents end to end (parse, chunk, embed
     through the test server, LanceDB write) with the local registry and queue."""
     from service.bedrock import bedrock_embedding
+    from service.bulk import collect_files, ingest_and_wait
     from service.config import Settings
     from service.wiring import build_services
 
@@ -109,10 +104,7 @@ def ingest_throughput(url: str, concurrency: int) -> tuple[float, int]:
         model = bedrock_embedding(settings)
         services = build_services(settings, embed_model=model, embed_model_id=model.model_name)
         started = time.perf_counter()
-        for path in sorted((ROOT / "samples" / "docs").iterdir()):
-            services.documents.add("bench", path.name, path.read_bytes())
-        assert services.worker is not None
-        services.worker.drain()
+        ingest_and_wait(services, "bench", collect_files([ROOT / "samples" / "docs"]))
         elapsed = time.perf_counter() - started
         chunks = services.store.count(owner="bench")
     return chunks / elapsed, chunks

@@ -38,9 +38,7 @@ from service.vectors import ALL_PARTITIONS, ChunkStore, Hit, chunk_schema, conne
 
 DEFAULTS = Settings()
 DEPTH = DEFAULTS.candidates  # the service's default candidate depth per retriever
-WEIGHTS = FusionWeights(
-    DEFAULTS.fusion_vector_weight, DEFAULTS.fusion_text_weight, DEFAULTS.fusion_rrf_k
-)
+WEIGHTS = DEFAULTS.fusion
 DIM = 384
 OWNERS = 100
 K = 10

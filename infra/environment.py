@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from aws_cdk import Aws
 
 from service.config import EmbedProvider, LlmProvider, Mode, env_name
+
+if TYPE_CHECKING:
+    from infra.deploy_config import DeployConfig
+    from infra.stacks.data import DataStack
 
 # Lambda's file system is read-only except /tmp.
 LAMBDA_DATA_DIR = "/tmp/rag-data"  # noqa: S108 - the only writable place on Lambda
@@ -40,6 +46,33 @@ def base_env(
         bedrock_llm_model=llm_model,
         **embedding,
         **dict(extra or {}),
+    )
+
+
+def service_env(
+    config: DeployConfig,
+    data: DataStack,
+    *,
+    ws_management_url: str,
+    extra: Mapping[str, str | int | float] | None = None,
+) -> dict[str, str]:
+    """The environment of every service function (API and ingestion stacks alike): the data
+    stack's resources, the Bedrock models, and ``extra`` (e.g. the Cognito ids)."""
+    return base_env(
+        region=Aws.REGION,
+        bedrock_region=config.bedrock_region or Aws.REGION,
+        embed_model=config.bedrock_embed_model,
+        llm_model=config.bedrock_llm_model,
+        extra={
+            "documents_bucket": data.bucket.bucket_name,
+            "registry_table": data.registry.table_name,
+            "connections_table": data.connections.table_name,
+            "ingest_queue_url": data.queue.queue_url,
+            "lancedb_uri": data.lancedb_uri,
+            "ws_management_url": ws_management_url,
+            "queue_max_receives": config.queue_max_receives,
+            **dict(extra or {}),
+        },
     )
 
 

@@ -13,6 +13,8 @@ from typing import Annotated, Literal
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from service.options import FusionWeights, IngestLimits, MaintenanceOptions
+
 ENV_PREFIX = "RAG_"
 
 
@@ -206,6 +208,26 @@ class Settings(BaseSettings):
     def blob_dir(self) -> Path:
         """Where the local blob store keeps document bytes."""
         return self.data_dir / "blobs"
+
+    @property
+    def fusion(self) -> FusionWeights:
+        """The fusion weights of hybrid retrieval."""
+        return FusionWeights(self.fusion_vector_weight, self.fusion_text_weight, self.fusion_rrf_k)
+
+    @property
+    def limits(self) -> IngestLimits:
+        """Upload limits and chunking of ingestion."""
+        return IngestLimits(
+            max_bytes=self.max_upload_bytes,
+            max_pages=self.max_pages,
+            chunk_size=self.chunk_size,
+            chunk_overlap=self.chunk_overlap,
+        )
+
+    @property
+    def maintenance(self) -> MaintenanceOptions:
+        """What a maintenance pass keeps and builds."""
+        return MaintenanceOptions(self.maintenance_retention_s, self.vector_index_min_rows)
 
 
 def env_name(field: str) -> str:

@@ -12,8 +12,7 @@ from typing import Any
 from service.errors import Conflict, NotFound, TooLarge
 from service.models import Document, DocumentPage, DocumentStatus, IngestJob
 from service.naming import normalize_filename, validate_user_id
-from service.ports import BlobStore, JobQueue, Principal, Registry
-from service.vectors import ChunkStore
+from service.ports import BlobStore, ChunkRows, JobQueue, Principal, Registry
 
 
 def blob_key(owner: str, doc_id: str) -> str:
@@ -30,7 +29,7 @@ class DocumentService:
         registry: Registry,
         blobs: BlobStore,
         queue: JobQueue,
-        store: ChunkStore,
+        store: ChunkRows,
         max_bytes: int,
     ) -> None:
         self._registry = registry

@@ -130,11 +130,3 @@ class MiniLMEmbedding(BaseEmbedding):
 
     def _get_text_embeddings(self, texts: list[str]) -> list[list[float]]:
         return [[float(x) for x in row] for row in self.embed(texts)]
-
-
-def embedding_dimension(model: BaseEmbedding) -> int:
-    """The dimension of ``model``'s vectors (asks the model once if it does not say)."""
-    dim = getattr(model, "dimension", None)
-    if isinstance(dim, int):
-        return dim
-    return len(model.get_text_embedding("dimension probe"))

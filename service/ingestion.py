@@ -17,6 +17,7 @@ from llama_index.core.ingestion import IngestionPipeline
 from service.chunking import ChunkNumberer, page_documents, sentence_splitter
 from service.errors import Conflict, RagError, TooLarge, Unavailable
 from service.models import Document, DocumentEvent, DocumentStatus, IngestJob, IngestReport
+from service.options import IngestLimits as IngestLimits  # its home before options
 from service.parsing import DocType, Page, check_name_matches, detect_type, parse
 from service.ports import BlobStore, Notifier, Registry
 from service.vectors import ChunkStore
@@ -34,16 +35,6 @@ class Outcome(StrEnum):
     INDEXED = "indexed"
     FAILED = "failed"
     SKIPPED = "skipped"  # stale, duplicate or for a deleted document
-
-
-@dataclass(frozen=True)
-class IngestLimits:
-    """Limits checked before and during parsing."""
-
-    max_bytes: int
-    max_pages: int
-    chunk_size: int
-    chunk_overlap: int
 
 
 class Ingestor:
@@ -160,9 +151,6 @@ class Ingestor:
             DocumentEvent(doc_id=updated.doc_id, status=updated.status, error=updated.error),
         )
         return updated
-
-
-ProgressCallback = Callable[[IngestJob, Outcome], None]
 
 
 @dataclass(frozen=True)

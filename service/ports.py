@@ -122,3 +122,12 @@ class Identity(Protocol):
     def verify(self, token: str) -> Principal:
         """Return the caller, or raise ``Unauthorized``."""
         ...
+
+
+class ChunkRows(Protocol):
+    """What document administration needs of the vector index: drop one document's rows.
+    (The vector index itself is LanceDB, whose URI is the port; see ``service.vectors``.)"""
+
+    def delete(self, ref_doc_id: str) -> None:
+        """Delete every row of ``ref_doc_id``."""
+        ...

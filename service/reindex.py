@@ -15,7 +15,7 @@ from llama_index.core.base.embeddings.base import BaseEmbedding
 from service.catalog import activate, active_table_name
 from service.config import Settings
 from service.errors import Conflict, NotFound, RagError
-from service.ingestion import IngestLimits, ParseFn, index_document
+from service.ingestion import ParseFn, index_document
 from service.models import Document, DocumentStatus, IngestReport
 from service.ports import BlobStore, Registry
 from service.vectors import ChunkStore, open_table
@@ -72,9 +72,7 @@ def rebuild_index(
         f"{settings.table_name}-{slug}-{int(time.time())}",
     )
     store = ChunkStore(open_table(db, report.new_table, model_id=model_id, dim=dim))
-    limits = IngestLimits(
-        settings.max_upload_bytes, settings.max_pages, settings.chunk_size, settings.chunk_overlap
-    )
+    limits = settings.limits
     parse_fn = parse_fn or sandboxed_parser(settings)
     done: dict[str, tuple[int, int, IngestReport | None]] = {}  # doc_id -> version, chunks, report
     while todo := [

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from enum import StrEnum
 from functools import lru_cache
 
@@ -14,6 +14,7 @@ from llama_index.core.base.embeddings.base import BaseEmbedding
 from llama_index.core.schema import NodeWithScore, QueryBundle
 
 from service.errors import BadRequest
+from service.options import FusionWeights as FusionWeights  # its home before options
 from service.rerank import Reranker
 from service.vectors import ChunkStore, Hit, hit_to_node
 
@@ -24,15 +25,6 @@ class RetrievalMode(StrEnum):
     VECTOR = "vector"
     TEXT = "text"
     HYBRID = "hybrid"
-
-
-@dataclass(frozen=True)
-class FusionWeights:
-    """Weighted reciprocal-rank fusion: score = sum of weight / (rrf_k + rank)."""
-
-    vector: float = 1.0
-    text: float = 0.25
-    rrf_k: int = 60
 
 
 def fuse(
@@ -63,9 +55,9 @@ class HybridRetriever(BaseRetriever):
         embed_model: BaseEmbedding,
         *,
         owner: str,
-        top_k: int = 6,
-        candidates: int = 30,
-        weights: FusionWeights | None = None,
+        top_k: int,
+        candidates: int,
+        weights: FusionWeights,
         mode: RetrievalMode = RetrievalMode.HYBRID,
         doc_ids: Sequence[str] | None = None,
         reranker: Reranker | None = None,
@@ -81,7 +73,7 @@ class HybridRetriever(BaseRetriever):
         self.owner = owner
         self.top_k = top_k
         self.candidates = max(candidates, top_k)
-        self.weights = weights or FusionWeights()
+        self.weights = weights
         self.mode = mode
         self.doc_ids = list(doc_ids) if doc_ids is not None else None
         self.reranker = reranker

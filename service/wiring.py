@@ -1,50 +1,172 @@
-"""The one place that picks adapters: ``build_services(settings)``."""
+"""The one place that picks adapters: ``build_services(settings)``.
+
+Cheap to import and cheap to call: the storage adapters (registry, blobs, queue, notifier) are
+made at once, while the heavy parts (the LanceDB table, the embedding model, ingestion and
+chat, which import LanceDB and LlamaIndex) are built on first use. So ``rag docs list`` or the
+admin API's list route never load them. Lambda handlers that need even less (the WebSocket
+routes) use ``aws_connections`` and ``aws_notifier`` from here too.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
-from llama_index.core.base.embeddings.base import BaseEmbedding
-
-from service.adapters.local_blob import LocalBlobStore
-from service.adapters.notifier import InProcessNotifier
-from service.adapters.sqlite_db import SqliteDb
-from service.adapters.sqlite_queue import SqliteJobQueue
-from service.adapters.sqlite_registry import SqliteRegistry
-from service.catalog import TableWatch, active_table_name
-from service.chat import ChatService
 from service.config import Mode, Settings
-from service.documents import DocumentService
-from service.ingestion import IngestLimits, Ingestor, ParseFn
-from service.live_table import FollowingChunkStore
-from service.ports import BlobStore, JobQueue, Notifier, Registry
-from service.providers import build_answerer, build_embedding, build_reranker
-from service.retrieval import FusionWeights
-from service.sandbox import shared_sandbox
-from service.vectors import ChunkStore, connect, open_table
-from service.worker import Worker
+from service.ports import BlobStore, Identity, JobQueue, Notifier, Registry
+
+if TYPE_CHECKING:
+    from llama_index.core.base.embeddings.base import BaseEmbedding
+
+    from service.adapters.apigw_notifier import ApiGatewayNotifier
+    from service.adapters.dynamo_connections import DynamoConnections
+    from service.adapters.notifier import InProcessNotifier
+    from service.adapters.s3_blob import S3BlobStore
+    from service.adapters.sqlite_queue import SqliteJobQueue
+    from service.answer import Answerer
+    from service.chat import ChatService
+    from service.documents import DocumentService
+    from service.ingestion import Ingestor, ParseFn
+    from service.maintenance import MaintenanceReport
+    from service.vectors import ChunkStore
+    from service.worker import Worker
+
+AnswererFactory = Callable[[Settings, "BaseEmbedding"], "Answerer"]
 
 
 @dataclass(frozen=True)
-class Services:
-    """Everything the edges (CLI, servers, handlers, notebooks) use."""
+class AwsEdges:
+    """The AWS adapters whose features go beyond their ports (typed, so no downcasts)."""
+
+    connections: DynamoConnections  # cancel flags of running answers
+    notifier: ApiGatewayNotifier  # sends to one connection, not only to an owner
+    blobs: S3BlobStore  # presigned upload targets
+
+
+@dataclass(frozen=True)
+class Storage:
+    """The light adapters: registry, blobs, queue and notifier (no LanceDB, no LlamaIndex)."""
 
     settings: Settings
     registry: Registry
     blobs: BlobStore
     queue: JobQueue
     notifier: Notifier
+    aws: AwsEdges | None = None  # set on AWS
+    local_queue: SqliteJobQueue | None = None  # the durable queue the local worker drains
+    hub: InProcessNotifier | None = None  # local: the notifier the WebSocket hub subscribes to
+
+
+@dataclass(frozen=True)
+class Heavy:
+    """The parts that import LanceDB and LlamaIndex."""
+
     store: ChunkStore
     embed_model: BaseEmbedding
-    documents: DocumentService
     ingestor: Ingestor
     chat: ChatService
-    worker: Worker | None  # the local durable-queue worker (None on AWS: SQS drives Lambda)
+    worker: Worker | None
+
+
+@dataclass(frozen=True, eq=False)
+class Services:
+    """Everything the edges (CLI, servers, handlers, notebooks) use. The storage adapters and
+    ``documents`` are ready; ``store``, ``embed_model``, ``ingestor``, ``chat`` and ``worker``
+    are built together on first use (thread-safe), then reused."""
+
+    storage: Storage
+    documents: DocumentService
+    _build: Callable[[], Heavy] = field(repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _heavy: list[Heavy] = field(default_factory=list, repr=False)
+
+    def heavy(self) -> Heavy:
+        """The heavy parts, built on the first call."""
+        with self._lock:
+            if not self._heavy:
+                self._heavy.append(self._build())
+            return self._heavy[0]
+
+    @property
+    def settings(self) -> Settings:
+        """The settings these services were built from."""
+        return self.storage.settings
+
+    @property
+    def registry(self) -> Registry:
+        """The document registry."""
+        return self.storage.registry
+
+    @property
+    def blobs(self) -> BlobStore:
+        """The document bytes."""
+        return self.storage.blobs
+
+    @property
+    def queue(self) -> JobQueue:
+        """The ingestion queue."""
+        return self.storage.queue
+
+    @property
+    def notifier(self) -> Notifier:
+        """Status events to owners' open connections."""
+        return self.storage.notifier
+
+    @property
+    def aws(self) -> AwsEdges | None:
+        """The AWS-only adapter features (None locally)."""
+        return self.storage.aws
+
+    @property
+    def hub(self) -> InProcessNotifier | None:
+        """The local in-process notifier, for subscribers (None on AWS)."""
+        return self.storage.hub
+
+    @property
+    def store(self) -> ChunkStore:
+        """The active vector table."""
+        return self.heavy().store
+
+    @property
+    def embed_model(self) -> BaseEmbedding:
+        """The embedding model of the active table."""
+        return self.heavy().embed_model
+
+    @property
+    def ingestor(self) -> Ingestor:
+        """Runs ingestion jobs."""
+        return self.heavy().ingestor
+
+    @property
+    def chat(self) -> ChatService:
+        """Answers questions."""
+        return self.heavy().chat
+
+    @property
+    def worker(self) -> Worker | None:
+        """The local durable-queue worker (None on AWS: SQS drives Lambda)."""
+        return None if self.storage.local_queue is None else self.heavy().worker
+
+    def maintain(self, retention_s: float | None = None) -> MaintenanceReport:
+        """One maintenance pass on the active table (``retention_s`` overrides the setting)."""
+        from service.maintenance import run_maintenance
+
+        options = self.settings.maintenance
+        return run_maintenance(
+            self.store,
+            retention_s=options.retention_s if retention_s is None else retention_s,
+            vector_index_min_rows=options.vector_index_min_rows,
+        )
 
 
 def open_store(settings: Settings, embed_model_id: str, dim: int) -> ChunkStore:
     """The active vector table of the database named by settings."""
+    from service.catalog import TableWatch, active_table_name
+    from service.live_table import FollowingChunkStore
+    from service.vectors import ChunkStore, open_table
+
     db = open_db(settings)
     name = active_table_name(db, settings.table_name)
     table = open_table(db, name, model_id=embed_model_id, dim=dim)
@@ -56,6 +178,8 @@ def open_store(settings: Settings, embed_model_id: str, dim: int) -> ChunkStore:
 
 def open_db(settings: Settings) -> Any:
     """The LanceDB connection named by settings (local path, or s3:// on AWS)."""
+    from service.vectors import connect
+
     uri = settings.resolved_lancedb_uri
     options = None
     if uri.startswith("s3://"):
@@ -67,46 +191,60 @@ def open_db(settings: Settings) -> Any:
     )
 
 
-def aws_adapters(settings: Settings) -> tuple[Registry, BlobStore, JobQueue, Notifier]:
-    """DynamoDB registry, S3 blobs, SQS jobs and the API Gateway notifier (boto3 imported
-    lazily, so local mode never loads it)."""
-    from service.adapters.apigw_notifier import ApiGatewayNotifier
-    from service.adapters.aws_clients import aws_client
+def aws_connections(settings: Settings, dynamodb: Any = None) -> DynamoConnections:
+    """The WebSocket connections table (boto3 is imported here, not at module import)."""
+    from service.adapters.aws_clients import lazy_client
     from service.adapters.dynamo_connections import DynamoConnections
-    from service.adapters.dynamo_registry import DynamoRegistry
-    from service.adapters.s3_blob import S3BlobStore
-    from service.adapters.sqs_queue import SqsJobQueue
 
-    dynamodb = aws_client(settings, "dynamodb")
-    connections = DynamoConnections(
-        settings.connections_table, dynamodb, ttl_s=settings.connection_ttl_s
+    return DynamoConnections(
+        settings.connections_table,
+        dynamodb or lazy_client(settings, "dynamodb"),
+        ttl_s=settings.connection_ttl_s,
     )
-    management = aws_client(
+
+
+def aws_notifier(settings: Settings, connections: DynamoConnections) -> ApiGatewayNotifier:
+    """Sends events to WebSocket connections through API Gateway's management API."""
+    from service.adapters.apigw_notifier import ApiGatewayNotifier
+    from service.adapters.aws_clients import lazy_client
+
+    management = lazy_client(
         settings,
         "apigatewaymanagementapi",
         endpoint_url=settings.ws_management_url or settings.aws_endpoint_url,
     )
-    return (
-        DynamoRegistry(settings.registry_table, dynamodb),
-        S3BlobStore(settings.documents_bucket, aws_client(settings, "s3")),
-        SqsJobQueue(settings.ingest_queue_url, aws_client(settings, "sqs")),
-        ApiGatewayNotifier(connections, management),
+    return ApiGatewayNotifier(connections, management)
+
+
+def aws_storage(settings: Settings) -> Storage:
+    """DynamoDB registry, S3 blobs, SQS jobs and the API Gateway notifier."""
+    from service.adapters.aws_clients import lazy_client
+    from service.adapters.dynamo_registry import DynamoRegistry
+    from service.adapters.s3_blob import S3BlobStore
+    from service.adapters.sqs_queue import SqsJobQueue
+
+    dynamodb = lazy_client(settings, "dynamodb")
+    connections = aws_connections(settings, dynamodb)
+    notifier = aws_notifier(settings, connections)
+    blobs = S3BlobStore(settings.documents_bucket, lazy_client(settings, "s3"))
+    return Storage(
+        settings=settings,
+        registry=DynamoRegistry(settings.registry_table, dynamodb),
+        blobs=blobs,
+        queue=SqsJobQueue(settings.ingest_queue_url, lazy_client(settings, "sqs")),
+        notifier=notifier,
+        aws=AwsEdges(connections=connections, notifier=notifier, blobs=blobs),
     )
 
 
-def _parser(settings: Settings) -> ParseFn | None:
-    """Isolated parsing locally; on Lambda the invocation itself is the sandbox (and
-    multiprocessing lacks /dev/shm there)."""
-    if settings.mode is Mode.AWS or not settings.parse_isolation:
-        return None
-    sandbox = shared_sandbox(settings.parse_timeout_s, settings.parse_memory_mb)
-    return lambda data, doc_type, max_pages: sandbox.parse(data, doc_type, max_pages=max_pages)
+def local_storage(settings: Settings) -> Storage:
+    """SQLite registry and durable queue, a directory of blobs, the in-process notifier."""
+    from service.adapters.local_blob import LocalBlobStore
+    from service.adapters.notifier import InProcessNotifier
+    from service.adapters.sqlite_db import SqliteDb
+    from service.adapters.sqlite_queue import SqliteJobQueue
+    from service.adapters.sqlite_registry import SqliteRegistry
 
-
-def storage_adapters(settings: Settings) -> tuple[Registry, BlobStore, JobQueue, Notifier]:
-    """Registry, blob store, job queue and notifier for ``settings.mode``."""
-    if settings.mode is Mode.AWS:
-        return aws_adapters(settings)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     db = SqliteDb(settings.sqlite_path)
     queue = SqliteJobQueue(
@@ -114,7 +252,53 @@ def storage_adapters(settings: Settings) -> tuple[Registry, BlobStore, JobQueue,
         visibility_timeout_s=settings.queue_visibility_timeout_s,
         max_receives=settings.queue_max_receives,
     )
-    return SqliteRegistry(db), LocalBlobStore(settings.blob_dir), queue, InProcessNotifier()
+    hub = InProcessNotifier()
+    return Storage(
+        settings=settings,
+        registry=SqliteRegistry(db),
+        blobs=LocalBlobStore(settings.blob_dir),
+        queue=queue,
+        notifier=hub,
+        local_queue=queue,
+        hub=hub,
+    )
+
+
+def build_storage(settings: Settings) -> Storage:
+    """The storage adapters for ``settings.mode``."""
+    return aws_storage(settings) if settings.mode is Mode.AWS else local_storage(settings)
+
+
+def build_identity(settings: Settings) -> Identity:
+    """Who a token belongs to: Cognito on AWS, the local server's signed tokens locally."""
+    if settings.mode is Mode.AWS:
+        from service.adapters.cognito_identity import cognito_identity
+
+        return cognito_identity(settings)
+    from service.adapters.local_identity import LocalIdentity, load_or_create_secret
+
+    secret = load_or_create_secret(settings.resolved_secret_file)
+    return LocalIdentity(
+        secret,
+        issuer=settings.token_issuer,
+        client_id=settings.token_client_id,
+        admins=settings.admins,
+        ttl_s=settings.token_ttl_s,
+    )
+
+
+def parser_for(settings: Settings) -> ParseFn | None:
+    """Isolated parsing locally; on Lambda the invocation itself is the sandbox (and
+    multiprocessing lacks /dev/shm there). ``None`` parses in this process."""
+    if settings.mode is Mode.AWS or not settings.parse_isolation:
+        return None
+    from service.sandbox import shared_sandbox
+
+    sandbox = shared_sandbox(settings.parse_timeout_s, settings.parse_memory_mb)
+    return lambda data, doc_type, max_pages: sandbox.parse(data, doc_type, max_pages=max_pages)
+
+
+_parser = parser_for  # the name service.reindex callers may know
 
 
 def build_services(
@@ -122,71 +306,88 @@ def build_services(
     *,
     embed_model: BaseEmbedding | None = None,
     embed_model_id: str | None = None,
+    answerer: AnswererFactory | None = None,
 ) -> Services:
-    """Wire the services for ``settings.mode`` (``embed_model`` lets tests share one model)."""
-    if settings.mode is Mode.LOCAL:
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
+    """Wire the services for ``settings.mode`` (``embed_model`` lets tests share one model;
+    ``answerer`` replaces the configured answer generator)."""
+    from service.documents import DocumentService
+
+    storage = build_storage(settings)
+    holder: list[Services] = []
+    documents = DocumentService(
+        registry=storage.registry,
+        blobs=storage.blobs,
+        queue=storage.queue,
+        store=_LazyRows(lambda: holder[0].store),
+        max_bytes=settings.max_upload_bytes,
+    )
+    services = Services(
+        storage=storage,
+        documents=documents,
+        _build=lambda: _build_heavy(storage, embed_model, embed_model_id, answerer),
+    )
+    holder.append(services)
+    return services
+
+
+class _LazyRows:
+    """The vector rows ``DocumentService`` deletes, opened only when a delete happens."""
+
+    def __init__(self, store: Callable[[], ChunkStore]) -> None:
+        self._store = store
+
+    def delete(self, ref_doc_id: str) -> None:
+        """Delete every row of one document."""
+        self._store().delete(ref_doc_id)
+
+
+def _build_heavy(
+    storage: Storage,
+    embed_model: BaseEmbedding | None,
+    embed_model_id: str | None,
+    answerer: AnswererFactory | None,
+) -> Heavy:
+    from service.chat import ChatService
+    from service.ingestion import Ingestor
+    from service.providers import build_answerer, build_embedding, build_reranker
+    from service.worker import Worker
+
+    settings = storage.settings
     if embed_model is None:
         embed_model, embed_model_id, dim = build_embedding(settings)
     else:
         dim = len(embed_model.get_text_embedding("dimension probe"))
         embed_model_id = embed_model_id or embed_model.model_name
     store = open_store(settings, embed_model_id, dim)
-    registry, blobs, queue, notifier = storage_adapters(settings)
     ingestor = Ingestor(
-        registry=registry,
-        blobs=blobs,
+        registry=storage.registry,
+        blobs=storage.blobs,
         store=store,
         embed_model=embed_model,
-        notifier=notifier,
-        limits=IngestLimits(
-            max_bytes=settings.max_upload_bytes,
-            max_pages=settings.max_pages,
-            chunk_size=settings.chunk_size,
-            chunk_overlap=settings.chunk_overlap,
-        ),
-        parse_fn=_parser(settings),
+        notifier=storage.notifier,
+        limits=settings.limits,
+        parse_fn=parser_for(settings),
     )
     chat = ChatService(
         store=store,
         embed_model=embed_model,
-        answerer=build_answerer(settings, embed_model),
+        answerer=(answerer or build_answerer)(settings, embed_model),
         top_k=settings.top_k,
         candidates=settings.candidates,
-        weights=FusionWeights(
-            settings.fusion_vector_weight, settings.fusion_text_weight, settings.fusion_rrf_k
-        ),
+        weights=settings.fusion,
         max_question_chars=settings.max_question_chars,
         max_history_turns=settings.max_history_turns,
         reranker=build_reranker(settings, embed_model),
         rerank_depth=settings.rerank_depth,
     )
-    return Services(
-        settings=settings,
-        registry=registry,
-        blobs=blobs,
-        queue=queue,
-        notifier=notifier,
-        store=store,
-        embed_model=embed_model,
-        documents=DocumentService(
-            registry=registry,
-            blobs=blobs,
-            queue=queue,
-            store=store,
-            max_bytes=settings.max_upload_bytes,
-        ),
-        ingestor=ingestor,
-        chat=chat,
-        worker=(
-            Worker(queue, ingestor, max_receives=settings.queue_max_receives)
-            if isinstance(queue, SqliteJobQueue)
-            else None
-        ),
+    queue = storage.local_queue
+    worker = (
+        None if queue is None else Worker(queue, ingestor, max_receives=settings.queue_max_receives)
     )
+    return Heavy(store=store, embed_model=embed_model, ingestor=ingestor, chat=chat, worker=worker)
 
 
 def sandboxed_parser(settings: Settings) -> ParseFn | None:
     """The parser ingestion uses (isolated in a capped child process locally), for other
     callers that parse stored documents, such as ``rag reindex --all``."""
-    return _parser(settings)
+    return parser_for(settings)

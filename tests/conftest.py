@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from hypothesis import settings as hypothesis_settings
 
+from service.bulk import collect_files, ingest_and_wait, wait_for
 from service.config import Settings
 from service.embeddings import MINILM_MODEL_ID, MiniLMEmbedding
 from service.ports import Principal
@@ -69,9 +70,7 @@ def services(make_services: Callable[..., Services]) -> Services:
 def ingest(svc: Services, owner: str, name: str, data: bytes) -> str:
     """Add a document, run the queue, return its doc_id."""
     doc = svc.documents.add(owner, name, data)
-    assert svc.worker is not None
-    svc.worker.drain()
-    return doc.doc_id
+    return wait_for(svc, [doc])[0].doc_id
 
 
 @pytest.fixture(scope="session")
@@ -81,11 +80,8 @@ def corpus(tmp_path_factory: pytest.TempPathFactory, embed_model: MiniLMEmbeddin
     svc = services_builder(tmp_path_factory, embed_model)(
         data_dir=tmp_path_factory.mktemp("corpus")
     )
-    for path in sorted(SAMPLES.iterdir()):
-        svc.documents.add("alice", path.name, path.read_bytes())
     svc.documents.add("bob", "bob-secret.txt", BOB_SECRET.encode())
-    assert svc.worker is not None
-    svc.worker.drain()
+    ingest_and_wait(svc, "alice", collect_files([SAMPLES]))
     return svc
 
 

@@ -11,11 +11,9 @@ from mangum import Mangum
 
 from handlers.api import create_api
 from handlers.aws.metering import log_metrics_if_any
-from service.adapters.cognito_identity import cognito_identity
-from service.adapters.s3_blob import S3BlobStore
 from service.config import get_settings
 from service.models import Document, UploadTarget
-from service.wiring import build_services
+from service.wiring import build_identity, build_services
 
 logger = Logger(service="rag-admin")
 metrics = Metrics(namespace="RagService", service="admin")
@@ -25,17 +23,17 @@ tracer = Tracer(service="rag-admin")
 @lru_cache(maxsize=1)
 def _app() -> Mangum:
     settings = get_settings()
-    services = build_services(settings)
-    blobs = services.blobs
-    if not isinstance(blobs, S3BlobStore):  # a wiring error: uploads need presigned POSTs
-        raise TypeError("the admin API needs the S3 blob store (RAG_MODE=aws)")
+    services = build_services(settings)  # LanceDB and LlamaIndex load only when a route needs them
+    if services.aws is None:  # a wiring error: uploads need presigned POSTs
+        raise TypeError("the admin API needs the AWS adapters (RAG_MODE=aws)")
+    blobs = services.aws.blobs
 
     def upload_target(doc: Document, _base_url: str) -> UploadTarget:
         return blobs.upload_target(
             doc.blob_key, max_bytes=settings.max_upload_bytes, expires_s=settings.upload_url_ttl_s
         )
 
-    api = create_api(services, cognito_identity(settings), upload_target=upload_target)
+    api = create_api(services, build_identity(settings), upload_target=upload_target)
     return Mangum(api, lifespan="off")
 
 

@@ -11,7 +11,6 @@ from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 
 from handlers.aws.metering import log_metrics_if_any
-from service.adapters.apigw_notifier import ApiGatewayNotifier
 from service.adapters.dynamo_connections import DynamoConnections
 from service.config import get_settings
 from service.errors import ErrorCode
@@ -58,12 +57,12 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
 def answer(event: dict[str, Any]) -> dict[str, Any]:
     """Answer one question (``{connection_id, owner, ask}``); returns what was sent."""
     services = _services()
-    notifier = services.notifier
-    if not isinstance(notifier, ApiGatewayNotifier):  # a wiring error, not the person's
-        raise TypeError("the chat worker needs the API Gateway notifier (RAG_MODE=aws)")
+    if services.aws is None:  # a wiring error, not the person's
+        raise TypeError("the chat worker needs the AWS adapters (RAG_MODE=aws)")
+    notifier = services.aws.notifier
     ask = AskAction.model_validate(event["ask"])
     connection_id, owner = event["connection_id"], event["owner"]
-    cancelled = CancelFlag(notifier.connections, connection_id, ask.request_id)
+    cancelled = CancelFlag(services.aws.connections, connection_id, ask.request_id)
     started, frames, finished = time.monotonic(), 0, False
     for chat_event in services.chat.ask(
         owner,

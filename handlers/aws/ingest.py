@@ -25,7 +25,7 @@ from handlers.aws.metering import log_metrics_if_any
 from service.config import get_settings
 from service.ingestion import Outcome
 from service.models import IngestJob
-from service.uploads import UploadBucket, accept_upload
+from service.uploads import accept_upload
 from service.wiring import Services, build_services
 
 logger = Logger(service="rag-ingest")
@@ -63,9 +63,9 @@ def jobs_of(body: dict[str, Any], services: Services) -> list[IngestJob]:
 
 
 def _uploaded(services: Services, key: str) -> IngestJob | None:
-    if not isinstance(services.blobs, UploadBucket):  # a wiring error, not a document's
-        raise TypeError("the AWS blob store must support server-side copies")
-    return accept_upload(services.registry, services.blobs, key)
+    if services.aws is None:  # a wiring error, not a document's
+        raise TypeError("the ingest handler needs the AWS adapters (RAG_MODE=aws)")
+    return accept_upload(services.registry, services.aws.blobs, key)
 
 
 def record_handler(record: SQSRecord) -> None:

@@ -11,7 +11,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 
 from handlers.aws.metering import log_metrics_if_any
 from service.config import get_settings
-from service.maintenance import run_maintenance, run_upkeep
+from service.maintenance import run_upkeep
 from service.wiring import Services, build_services
 
 logger = Logger(service="rag-maintenance")
@@ -30,11 +30,7 @@ def _services() -> Services:
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """Run one maintenance pass (an EventBridge schedule invokes this)."""
     services = _services()
-    report = run_maintenance(
-        services.store,
-        retention_s=services.settings.maintenance_retention_s,
-        vector_index_min_rows=services.settings.vector_index_min_rows,
-    )
+    report = services.maintain()
     metrics.add_metric(name="MaintenanceSeconds", unit=MetricUnit.Seconds, value=report.seconds)
     metrics.add_metric(
         name="TableVersionsRemoved",

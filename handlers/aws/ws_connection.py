@@ -8,21 +8,16 @@ from typing import Any
 
 from aws_lambda_powertools.logging import Logger
 
-from service.adapters.aws_clients import aws_client
 from service.adapters.dynamo_connections import DynamoConnections
 from service.config import get_settings
+from service.wiring import aws_connections
 
 logger = Logger(service="rag-ws-connection")
 
 
 @lru_cache(maxsize=1)
 def _connections() -> DynamoConnections:
-    settings = get_settings()
-    return DynamoConnections(
-        settings.connections_table,
-        aws_client(settings, "dynamodb"),
-        ttl_s=settings.connection_ttl_s,
-    )
+    return aws_connections(get_settings())
 
 
 @logger.inject_lambda_context(correlation_id_path="requestContext.requestId")

@@ -14,12 +14,13 @@ from pydantic import BaseModel
 
 from handlers.aws.metering import log_metrics_if_any
 from service.adapters.apigw_notifier import ApiGatewayNotifier
-from service.adapters.aws_clients import aws_client
+from service.adapters.aws_clients import lazy_client
 from service.adapters.dynamo_connections import DynamoConnections
 from service.config import Settings, get_settings
 from service.errors import ErrorCode
 from service.models import AskAction, CancelAction, ErrorEvent, PongEvent
 from service.protocol import parse_client_message
+from service.wiring import aws_connections, aws_notifier
 
 logger = Logger(service="rag-ws-message")
 metrics = Metrics(namespace="RagService", service="ws-message")
@@ -63,18 +64,13 @@ class InlineDispatcher:
 @lru_cache(maxsize=1)
 def _runtime() -> tuple[Settings, DynamoConnections, ApiGatewayNotifier, ChatDispatcher]:
     settings = get_settings()
-    connections = DynamoConnections(settings.connections_table, aws_client(settings, "dynamodb"))
-    management = aws_client(
-        settings,
-        "apigatewaymanagementapi",
-        endpoint_url=settings.ws_management_url or settings.aws_endpoint_url,
-    )
+    connections = aws_connections(settings)
     dispatcher: ChatDispatcher = (
         InlineDispatcher()
         if settings.chat_dispatch == "inline"
-        else LambdaDispatcher(settings.chat_worker_function, aws_client(settings, "lambda"))
+        else LambdaDispatcher(settings.chat_worker_function, lazy_client(settings, "lambda"))
     )
-    return settings, connections, ApiGatewayNotifier(connections, management), dispatcher
+    return settings, connections, aws_notifier(settings, connections), dispatcher
 
 
 @logger.inject_lambda_context(correlation_id_path="requestContext.requestId")

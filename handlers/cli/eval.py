@@ -6,14 +6,16 @@ from __future__ import annotations
 import json
 import tempfile
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from service import evaluation as ev
 from service.config import Settings
+
+if TYPE_CHECKING:  # imported in the command: LlamaIndex and LanceDB load only for `rag eval`
+    from service import evaluation as ev
 
 out = Console()
 err = Console(stderr=True)
@@ -50,6 +52,8 @@ def eval_command(
     json_out: Annotated[bool, Opt("--json", help="Print JSON")] = False,
 ) -> None:
     """Index a corpus into a throw-away index and score vector, text and hybrid retrieval."""
+    from service import evaluation as ev
+
     overrides: dict[str, Any] = {
         "chunk_size": chunk_size,
         "chunk_overlap": chunk_overlap,
@@ -87,6 +91,8 @@ def run(
     answers: bool = False,
 ) -> dict[str, Any]:
     """Index, evaluate and describe the run as a JSON-ready dict."""
+    from service import evaluation as ev
+
     if settings.sqlite_path.exists():
         index = ev.open_index(sections, settings, cache_path=cache)
     else:

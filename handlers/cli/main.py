@@ -1,4 +1,9 @@
-"""The ``rag`` command line: ingest, ask, manage documents, and a demo prompt."""
+"""The ``rag`` command line: ingest, ask, manage documents, and a demo prompt.
+
+Starts fast: LanceDB, LlamaIndex and the embedding model load only in the commands that need
+them (the services build them on first use), so ``rag --help``, ``rag --version`` and
+``rag docs list`` never import them (pinned by ``tests/cli/test_cold_start.py``).
+"""
 
 from __future__ import annotations
 
@@ -6,9 +11,9 @@ import json
 import logging
 import sys
 from collections.abc import Iterator
-from functools import lru_cache
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -17,10 +22,9 @@ from rich.table import Table
 
 from handlers.cli.eval import eval_command
 from handlers.cli.serve import serve
+from service import bulk
 from service.config import Settings
 from service.errors import RagError
-from service.ingestion import Outcome
-from service.maintenance import run_maintenance, run_upkeep
 from service.models import (
     ChatTurn,
     Document,
@@ -31,9 +35,10 @@ from service.models import (
     TokenEvent,
 )
 from service.ports import Principal
-from service.providers import build_embedding
-from service.reindex import RebuildFailed, indexed_documents, rebuild_index
-from service.wiring import Services, build_services, storage_adapters
+from service.wiring import Services, build_services
+
+if TYPE_CHECKING:
+    from service.ingestion import Outcome
 
 app = typer.Typer(
     help="Chat with your documents: offline on this machine, or on AWS.",
@@ -47,40 +52,65 @@ app.command()(serve)
 out = Console()
 err = Console(stderr=True)
 
-_state: dict[str, Path | None] = {"data_dir": None}
 UserOpt = Annotated[
     str | None, typer.Option("--user", "-u", help="Act as this user (default: local)")
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON")]
-SKIP_SUFFIXES = {".py", ".pyc"}
+
+
+@dataclass
+class CliState:
+    """What the global options set, kept in Typer's context object for the commands."""
+
+    data_dir: Path | None = None
+    built: list[Services] = field(default_factory=list)
+
+    def settings(self) -> Settings:
+        """The settings of this invocation (``--data-dir`` over ``RAG_DATA_DIR``)."""
+        return Settings() if self.data_dir is None else Settings(data_dir=self.data_dir)
+
+    def services(self) -> Services:
+        """The services of this invocation, built once."""
+        if not self.built:
+            self.built.append(build_services(self.settings()))
+        return self.built[0]
+
+
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import version
+
+        out.print(f"rag {version('rag-service')}", highlight=False)
+        raise typer.Exit()
 
 
 @app.callback()
 def main(
+    ctx: typer.Context,
     data_dir: Annotated[Path | None, typer.Option(help="Data directory (env RAG_DATA_DIR)")] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
+    _: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version")
+    ] = False,
 ) -> None:
     """Global options."""
     logging.basicConfig(
         level=logging.INFO if verbose else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",
     )
-    _state["data_dir"] = data_dir
+    ctx.obj = CliState(data_dir=data_dir)
 
 
-def services() -> Services:
-    """The services for this invocation (built once per data dir)."""
-    return _services(_state["data_dir"])
+def services(ctx: typer.Context) -> Services:
+    """The services for this invocation (heavy parts built on first use)."""
+    obj = ctx.find_root().obj
+    assert isinstance(obj, CliState), "the app callback sets the state"
+    return obj.services()
 
 
-@lru_cache(maxsize=4)
-def _services(data_dir: Path | None) -> Services:
-    return build_services(_settings(data_dir))
-
-
-def user_of(user: str | None) -> Principal:
+def user_of(ctx: typer.Context, user: str | None) -> Principal:
     """The acting principal (the CLI runs with the owner's full rights)."""
-    settings = services().settings
+    settings = services(ctx).settings
     name = user or settings.default_user
     return Principal(user_id=name, is_admin=name in settings.admins)
 
@@ -92,24 +122,11 @@ def fail(exc: RagError) -> typer.Exit:
 
 
 def collect_files(paths: list[Path]) -> list[Path]:
-    """Files named, and files inside folders named (hidden ones skipped), sorted."""
-    found: list[Path] = []
-    for path in paths:
-        if path.is_dir():
-            found += sorted(
-                p
-                for p in path.rglob("*")
-                if p.is_file() and not _hidden(p, path) and p.suffix.lower() not in SKIP_SUFFIXES
-            )
-        elif path.is_file():
-            found.append(path)
-        else:
-            raise typer.BadParameter(f"{path} does not exist")
-    return found
-
-
-def _hidden(path: Path, root: Path) -> bool:
-    return any(part.startswith(".") for part in path.relative_to(root).parts)
+    """The files to add (``service.bulk.collect_files``: one rule everywhere)."""
+    try:
+        return bulk.collect_files(paths)
+    except RagError as exc:
+        raise typer.BadParameter(exc.message) from exc
 
 
 def progress_bar() -> Progress:
@@ -126,28 +143,28 @@ def progress_bar() -> Progress:
 
 def run_jobs(svc: Services, docs: list[Document]) -> list[Document]:
     """Process queued jobs with a progress bar; returns the documents' final records."""
+    if svc.worker is None:
+        raise typer.Exit(code=0)  # on AWS the SQS-driven Lambda does the work
     with progress_bar() as progress:
         task = progress.add_task("indexing", total=len(docs))
         ids = {d.doc_id for d in docs}
-        if svc.worker is None:
-            raise typer.Exit(code=0)  # on AWS the SQS-driven Lambda does the work
 
         def advance(job: IngestJob, _outcome: Outcome) -> None:
             if job.doc_id in ids:
                 progress.advance(task)
 
-        svc.worker.drain(on_done=advance)
-    return [svc.registry.get(d.doc_id) or d for d in docs]
+        return bulk.wait_for(svc, docs, on_done=advance)
 
 
 @app.command()
 def ingest(
+    ctx: typer.Context,
     paths: Annotated[list[Path], typer.Argument(help="Files or folders")],
     user: UserOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
     """Add documents and index them before returning."""
-    svc, who = services(), user_of(None if user is None else user)
+    svc, who = services(ctx), user_of(ctx, user)
     files = collect_files(paths)
     if not files:
         raise typer.BadParameter("no files found")
@@ -165,13 +182,14 @@ def ingest(
 
 @app.command()
 def ask(
+    ctx: typer.Context,
     question: str,
     user: UserOpt = None,
     json_out: JsonOpt = False,
     doc: Annotated[list[str] | None, typer.Option("--doc", help="Only these doc ids")] = None,
 ) -> None:
     """Ask a question; the answer streams with numbered citations."""
-    svc, who = services(), user_of(user)
+    svc, who = services(ctx), user_of(ctx, user)
     try:
         svc.chat.validate(question)
     except RagError as exc:
@@ -224,9 +242,9 @@ def _lines() -> Iterator[str]:
 
 
 @app.command()
-def chat(user: UserOpt = None) -> None:
+def chat(ctx: typer.Context, user: UserOpt = None) -> None:
     """An interactive prompt with follow-ups (empty line or Ctrl-D to quit)."""
-    svc, who = services(), user_of(user)
+    svc, who = services(ctx), user_of(ctx, user)
     history: list[ChatTurn] = []
     out.print("Ask about your documents; follow-ups use the previous turns. Ctrl-D quits.")
     for question in _lines():
@@ -241,15 +259,20 @@ def chat(user: UserOpt = None) -> None:
 
 @app.command()
 def reindex(
+    ctx: typer.Context,
     all_docs: Annotated[bool, typer.Option("--all", help="Rebuild the whole index")] = False,
 ) -> None:
     """Rebuild every document into a new table (after changing the embedding model or the
     chunking settings); queries keep using the old table until the new one is complete."""
     if not all_docs:
         raise typer.BadParameter("use --all (one document: rag docs reindex DOC_ID)")
-    settings = services_settings()
+    from service.providers import build_embedding
+    from service.reindex import RebuildFailed, indexed_documents, rebuild_index
+
+    storage = services(ctx).storage  # the table is not opened: the rebuild makes a new one
+    settings = storage.settings
     embed_model, model_id, dim = build_embedding(settings)
-    registry, blobs, _, _ = storage_adapters(settings)
+    registry, blobs = storage.registry, storage.blobs
     total = sum(1 for _ in indexed_documents(registry))
     with progress_bar() as progress:
         task = progress.add_task(f"re-indexing with {model_id}", total=total)
@@ -273,50 +296,42 @@ def reindex(
     )
 
 
-def services_settings() -> Settings:
-    """Settings of this invocation without opening the vector table."""
-    return _settings(_state["data_dir"])
-
-
-def _settings(data_dir: Path | None) -> Settings:
-    return Settings() if data_dir is None else Settings(data_dir=data_dir)
-
-
 @app.command()
 def maintain(
+    ctx: typer.Context,
     retention_s: Annotated[
         float | None, typer.Option(help="Delete table versions older than this (seconds)")
     ] = None,
 ) -> None:
     """Compact the vector table, update its indexes and remove old versions."""
-    svc = services()
-    keep = svc.settings.maintenance_retention_s if retention_s is None else retention_s
-    report = run_maintenance(
-        svc.store, retention_s=keep, vector_index_min_rows=svc.settings.vector_index_min_rows
-    )
+    from service.maintenance import run_upkeep
+
+    svc = services(ctx)
+    report = svc.maintain(retention_s)
     err.print(
         f"maintenance done in {report.seconds:.1f} s: table versions "
         f"{report.versions_before} -> {report.versions_after}"
     )
-    upkeep = run_upkeep(svc, retention_s=keep)
+    upkeep = run_upkeep(svc, retention_s=retention_s)
     for name in upkeep.dropped_tables:
         err.print(f"dropped retired table {name}")
 
 
 @app.command()
 def demo(
+    ctx: typer.Context,
     samples: Annotated[Path, typer.Option(help="Sample documents folder")] = Path("samples"),
     user: Annotated[str, typer.Option("--user", "-u")] = "demo",
 ) -> None:
     """Ingest the sample documents for the demo user (first run only), then open the prompt."""
-    svc, who = services(), Principal(user_id=user)
+    svc, who = services(ctx), Principal(user_id=user)
     if not svc.documents.list(who, limit=1).items:
         files = collect_files([samples])
         err.print(f"Indexing {len(files)} sample documents for user {user!r} (first start only)…")
         print_documents(
             run_jobs(svc, [svc.documents.add(user, p.name, p.read_bytes()) for p in files]), False
         )
-    chat(user=user)
+    chat(ctx, user=user)
 
 
 def print_documents(docs: list[Document], json_out: bool) -> None:
@@ -340,26 +355,25 @@ def print_documents(docs: list[Document], json_out: bool) -> None:
 
 @docs_app.command("list")
 def docs_list(
+    ctx: typer.Context,
     user: UserOpt = None,
     all_users: Annotated[bool, typer.Option("--all")] = False,
     json_out: JsonOpt = False,
 ) -> None:
     """List documents (admins: --all for everyone's)."""
-    svc, who = services(), user_of(user)
-    items: list[Document] = []
-    cursor = None
-    while True:
-        page = svc.documents.list(who, all_users=all_users, cursor=cursor, limit=200)
-        items += page.items
-        if not (cursor := page.next_cursor):
-            break
-    print_documents(items, json_out)
+    svc, who = services(ctx), user_of(ctx, user)
+    items = bulk.all_pages(
+        lambda cursor: svc.documents.list(who, all_users=all_users, cursor=cursor, limit=200)
+    )
+    print_documents(list(items), json_out)
 
 
 @docs_app.command("show")
-def docs_show(doc_id: str, user: UserOpt = None, json_out: JsonOpt = False) -> None:
+def docs_show(
+    ctx: typer.Context, doc_id: str, user: UserOpt = None, json_out: JsonOpt = False
+) -> None:
     """Show one document."""
-    svc, who = services(), user_of(user)
+    svc, who = services(ctx), user_of(ctx, user)
     try:
         doc = svc.documents.get(who, doc_id)
     except RagError as exc:
@@ -380,9 +394,9 @@ def report_text(report: IngestReport) -> str:
 
 
 @docs_app.command("delete")
-def docs_delete(doc_id: str, user: UserOpt = None) -> None:
+def docs_delete(ctx: typer.Context, doc_id: str, user: UserOpt = None) -> None:
     """Delete a document: its vectors, its file and its record."""
-    svc, who = services(), user_of(user)
+    svc, who = services(ctx), user_of(ctx, user)
     try:
         svc.documents.delete(who, doc_id)
     except RagError as exc:
@@ -391,9 +405,11 @@ def docs_delete(doc_id: str, user: UserOpt = None) -> None:
 
 
 @docs_app.command("reindex")
-def docs_reindex(doc_id: str, user: UserOpt = None, json_out: JsonOpt = False) -> None:
+def docs_reindex(
+    ctx: typer.Context, doc_id: str, user: UserOpt = None, json_out: JsonOpt = False
+) -> None:
     """Re-index a document (new version) and wait for it."""
-    svc, who = services(), user_of(user)
+    svc, who = services(ctx), user_of(ctx, user)
     try:
         doc = svc.documents.reindex(who, doc_id)
     except RagError as exc:

@@ -11,6 +11,7 @@ import typer
 
 
 def serve(
+    ctx: typer.Context,
     host: Annotated[str | None, typer.Option(help="Bind address (env RAG_HOST)")] = None,
     port: Annotated[int | None, typer.Option(help="Port (env RAG_PORT)")] = None,
     data_dir: Annotated[
@@ -26,7 +27,6 @@ def serve(
     verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
 ) -> None:
     """Serve the web app, API and chat on this machine (offline, local mode)."""
-    from handlers.cli.main import _state
     from handlers.local.auth import configured_passwords
     from handlers.local.server import (
         SAMPLES_DIR,
@@ -43,7 +43,7 @@ def serve(
     overrides: dict[str, Any] = {
         "host": host,
         "port": port,
-        "data_dir": data_dir or _state["data_dir"],
+        "data_dir": data_dir or getattr(ctx.find_root().obj, "data_dir", None),
     }
     settings = server_settings(Settings(**{k: v for k, v in overrides.items() if v is not None}))
     options = ServerOptions(
@@ -52,6 +52,7 @@ def serve(
         passwords=configured_passwords(settings),
     )
     services = build_services(settings)
+    services.heavy()  # open the table and load the model now: a mismatch stops the start
     run_server(
         services,
         options,

@@ -26,7 +26,7 @@ from handlers.local.uploads import UploadSigner, add_upload_route
 from handlers.local.ws import add_chat_route
 from handlers.logs import log_access
 from service.config import Settings
-from service.maintenance import run_maintenance, run_upkeep
+from service.maintenance import run_upkeep
 from service.ports import Principal
 from service.wiring import Services
 
@@ -130,11 +130,7 @@ def _maintain(services: Services, stop: threading.Event) -> None:
     settings = services.settings
     while not stop.wait(settings.maintenance_interval_s):
         try:
-            run_maintenance(
-                services.store,
-                retention_s=settings.maintenance_retention_s,
-                vector_index_min_rows=settings.vector_index_min_rows,
-            )
+            services.maintain()
             run_upkeep(services)
         except Exception:  # one failed run must not end the schedule; the next one retries
             log.exception("maintenance failed")

@@ -14,7 +14,6 @@ from fastapi import FastAPI, WebSocket
 from pydantic import BaseModel
 from starlette.websockets import WebSocketDisconnect
 
-from service.adapters.notifier import InProcessNotifier
 from service.errors import ErrorCode, RagError
 from service.models import (
     AskAction,
@@ -57,12 +56,8 @@ class ChatConnection:
 
     async def run(self) -> None:
         """Serve the connection until the client leaves; then stop its answers."""
-        notifier = self._services.notifier
-        unsubscribe = (
-            notifier.subscribe(self._who.user_id, self._on_document)
-            if isinstance(notifier, InProcessNotifier)
-            else None
-        )
+        hub = self._services.hub
+        unsubscribe = hub.subscribe(self._who.user_id, self._on_document) if hub else None
         sender = asyncio.create_task(self._send_loop())
         try:
             await self._receive_loop()

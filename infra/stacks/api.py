@@ -12,8 +12,9 @@ from aws_cdk import aws_apigatewayv2_authorizers as authorizers
 from aws_cdk import aws_apigatewayv2_integrations as integrations
 from constructs import Construct
 
+from handlers.aws import ENTRY_POINTS
 from infra import deploy_config as dc
-from infra.environment import base_env, rerank_env, settings_env
+from infra.environment import rerank_env, service_env, settings_env
 from infra.functions import FunctionSpec, ServiceFunction, retention
 from infra.nag import acknowledge
 from infra.permissions import (
@@ -45,19 +46,13 @@ TOKEN_SOURCE = "route.request.querystring.token"  # noqa: S105 - where the token
 
 # API Gateway ends a route integration at 29 s: route functions time out before it does.
 SPECS = {
-    "authorizer": FunctionSpec(
-        "handlers.aws.ws_authorizer.handler", "$connect authorizer", 512, 10
-    ),
-    "connection": FunctionSpec(
-        "handlers.aws.ws_connection.handler", "$connect/$disconnect", 512, 10
-    ),
-    "message": FunctionSpec(
-        "handlers.aws.ws_message.handler", "ask/cancel/ping/$default", 1024, 29
-    ),
+    "authorizer": FunctionSpec(ENTRY_POINTS["ws_authorizer"], "$connect authorizer", 512, 10),
+    "connection": FunctionSpec(ENTRY_POINTS["ws_connection"], "$connect/$disconnect", 512, 10),
+    "message": FunctionSpec(ENTRY_POINTS["ws_message"], "ask/cancel/ping/$default", 1024, 29),
     "chat_worker": FunctionSpec(
-        "handlers.aws.chat_worker.handler", "streams one answer", 2048, dc.CHAT_TIMEOUT_S
+        ENTRY_POINTS["chat_worker"], "streams one answer", 2048, dc.CHAT_TIMEOUT_S
     ),
-    "admin": FunctionSpec("handlers.aws.admin.handler", "admin REST API (FastAPI)", 2048, 29),
+    "admin": FunctionSpec(ENTRY_POINTS["admin"], "admin REST API (FastAPI)", 2048, 29),
 }
 
 
@@ -87,21 +82,13 @@ class ApiStack(Stack):
         )
         self.ws_management_url = ws_management_url(self.ws_api.api_id)
         self.bedrock_region = config.bedrock_region or Aws.REGION
-        env = base_env(
-            region=Aws.REGION,
-            bedrock_region=self.bedrock_region,
-            embed_model=config.bedrock_embed_model,
-            llm_model=config.bedrock_llm_model,
+        env = service_env(
+            config,
+            data,
+            ws_management_url=self.ws_management_url,
             extra={
-                "documents_bucket": data.bucket.bucket_name,
-                "registry_table": data.registry.table_name,
-                "connections_table": data.connections.table_name,
-                "ingest_queue_url": data.queue.queue_url,
-                "lancedb_uri": data.lancedb_uri,
-                "ws_management_url": self.ws_management_url,
                 "cognito_user_pool_id": auth.user_pool.user_pool_id,
                 "cognito_client_id": auth.client.user_pool_client_id,
-                "queue_max_receives": config.queue_max_receives,
                 **rerank_env(config),
             },
         )

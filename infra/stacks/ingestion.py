@@ -12,8 +12,9 @@ from aws_cdk import aws_lambda_event_sources as sources
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
+from handlers.aws import ENTRY_POINTS
 from infra import deploy_config as dc
-from infra.environment import base_env
+from infra.environment import service_env
 from infra.functions import FunctionSpec, ServiceFunction, retention
 from infra.permissions import (
     DOCUMENTS_PREFIX,
@@ -30,20 +31,20 @@ from service.adapters import dynamo_schema as schema
 from service.config import Settings
 
 INGEST = FunctionSpec(
-    "handlers.aws.ingest.handler",
+    ENTRY_POINTS["ingest"],
     "parses, embeds and indexes uploaded documents",
     memory_mb=3008,
     timeout_s=dc.INGEST_TIMEOUT_S,
     ephemeral_mb=2048,  # a document up to the upload limit is spooled to /tmp while parsed
 )
 DEAD_LETTERS = FunctionSpec(
-    "handlers.aws.dead_letters.handler",
+    ENTRY_POINTS["dead_letters"],
     "marks the documents of dead-lettered ingestion jobs FAILED",
     memory_mb=1024,
     timeout_s=60,
 )
 MAINTENANCE = FunctionSpec(
-    "handlers.aws.maintenance.handler",
+    ENTRY_POINTS["maintenance"],
     "LanceDB optimize + cleanup of old versions",
     memory_mb=2048,
     timeout_s=dc.MAINTENANCE_TIMEOUT_S,
@@ -66,21 +67,7 @@ class IngestionStack(Stack):
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
         bedrock_region = config.bedrock_region or Aws.REGION
-        env = base_env(
-            region=Aws.REGION,
-            bedrock_region=bedrock_region,
-            embed_model=config.bedrock_embed_model,
-            llm_model=config.bedrock_llm_model,
-            extra={
-                "documents_bucket": data.bucket.bucket_name,
-                "registry_table": data.registry.table_name,
-                "connections_table": data.connections.table_name,
-                "ingest_queue_url": data.queue.queue_url,
-                "lancedb_uri": data.lancedb_uri,
-                "ws_management_url": ws_management_url(api.ws_api_id.value),
-                "queue_max_receives": config.queue_max_receives,
-            },
-        )
+        env = service_env(config, data, ws_management_url=ws_management_url(api.ws_api_id.value))
         self.config, self.data, self.api = config, data, api
         self.bedrock_region = bedrock_region
         log_retention = retention(config.log_retention_days)

@@ -3,6 +3,8 @@ boto3 is imported here, lazily, so nothing else pays for it unless it runs on AW
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from typing import Any
 
 from service.config import Settings
@@ -45,3 +47,24 @@ def lancedb_storage_options(settings: Settings) -> dict[str, str]:
     if settings.lancedb_allow_http:
         options["allow_http"] = "true"
     return options
+
+
+class LazyClient:
+    """A boto3 client made on first use, so a cold start pays (~0.1 s each) only for the
+    clients its request calls; otherwise it behaves as the client itself."""
+
+    def __init__(self, make: Callable[[], Any]) -> None:
+        self._make = make
+        self._client: Any = None
+        self._lock = threading.Lock()
+
+    def __getattr__(self, name: str) -> Any:
+        with self._lock:
+            if self._client is None:
+                self._client = self._make()
+        return getattr(self._client, name)
+
+
+def lazy_client(settings: Settings, service: str, *, endpoint_url: str | None = None) -> Any:
+    """``aws_client``, made on first use."""
+    return LazyClient(lambda: aws_client(settings, service, endpoint_url=endpoint_url))

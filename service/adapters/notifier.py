@@ -1,5 +1,5 @@
-"""In-process notifier: fans document events out to subscribers (the local WebSocket hub,
-the CLI's progress display)."""
+"""In-process notifier: fans document events out to subscribers (the local server's WebSocket
+connections; the CLI follows progress through the worker instead)."""
 
 from __future__ import annotations
 

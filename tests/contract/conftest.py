@@ -106,3 +106,138 @@ def registry(request: pytest.FixtureRequest) -> object:
 @pytest.fixture(params=QUEUES)
 def job_queue(request: pytest.FixtureRequest) -> object:
     return request.getfixturevalue(request.param)
+
+
+# --- notifier and identity: a port method alone cannot show what was delivered or issued, so
+# each adapter comes with a small harness that does what the edges around it do.
+
+NOTIFIERS = ["in_process_notifier", "api_gateway_notifier"]
+IDENTITIES = ["local_identity", "cognito_identity"]
+
+
+class InProcessHarness:
+    """The local server's side: a WebSocket connection is a subscription to the hub."""
+
+    def __init__(self) -> None:
+        from service.adapters.notifier import InProcessNotifier
+
+        self.notifier = InProcessNotifier()
+        self._frames: dict[str, list[dict[str, Any]]] = {}
+        self._unsubscribe: dict[str, Callable[[], None]] = {}
+
+    def connect(self, owner: str) -> str:
+        connection = _unique("conn")
+        frames = self._frames.setdefault(connection, [])
+        self._unsubscribe[connection] = self.notifier.subscribe(
+            owner, lambda event: frames.append(event.model_dump(mode="json"))
+        )
+        return connection
+
+    def disconnect(self, connection: str) -> None:
+        self._unsubscribe.pop(connection)()
+
+    def received(self, connection: str) -> list[dict[str, Any]]:
+        return self._frames[connection]
+
+
+class ApiGatewayHarness:
+    """The AWS side: ``$connect`` records the connection; frames land in moto's API Gateway."""
+
+    def __init__(self, aws: Callable[[str], Any]) -> None:
+        from service.adapters.apigw_notifier import ApiGatewayNotifier
+        from service.adapters.dynamo_connections import DynamoConnections
+        from service.adapters.dynamo_schema import create_tables
+
+        dynamodb, table = aws("dynamodb"), _unique("connections")
+        create_tables(dynamodb, registry_table=_unique("registry"), connections_table=table)
+        self.connections = DynamoConnections(table, dynamodb)
+        self.notifier = ApiGatewayNotifier(self.connections, aws("apigatewaymanagementapi"))
+
+    def connect(self, owner: str) -> str:
+        connection = _unique("conn")
+        self.connections.add(connection, owner)
+        return connection
+
+    def disconnect(self, connection: str) -> None:
+        self.connections.remove(connection)
+
+    def received(self, connection: str) -> list[dict[str, Any]]:
+        from tests.aws.lambda_events import posted_frames
+
+        try:
+            return posted_frames(connection)
+        except KeyError:  # moto knows a connection only once something was posted to it
+            return []
+
+
+@pytest.fixture
+def in_process_notifier() -> InProcessHarness:
+    return InProcessHarness()
+
+
+@pytest.fixture
+def api_gateway_notifier(aws: Callable[[str], Any]) -> ApiGatewayHarness:
+    return ApiGatewayHarness(aws)
+
+
+@pytest.fixture(params=NOTIFIERS)
+def notifier_harness(request: pytest.FixtureRequest) -> object:
+    return request.getfixturevalue(request.param)
+
+
+class LocalIdentityHarness:
+    """Tokens the local server's dev sign-in issues."""
+
+    def __init__(self, tmp_path: Path) -> None:
+        from service.adapters.local_identity import LocalIdentity, load_or_create_secret
+
+        secret = load_or_create_secret(tmp_path / "secret")
+        self.identity = LocalIdentity(
+            secret, issuer="rag-local", client_id="rag-web", admins={"root"}
+        )
+
+    def token(self, user: str, *, admin: bool = False) -> tuple[str, str]:
+        """An access token of ``user`` and the user id it must verify to."""
+        assert admin == (user == "root"), "admins are configured: only root"
+        return self.identity.issue(user), user
+
+
+class CognitoHarness:
+    """Access tokens of users signed in to a (moto) Cognito user pool."""
+
+    def __init__(self, aws: Callable[[str], Any], endpoint: str) -> None:
+        from service.adapters.cognito_identity import CognitoIdentity
+
+        self._idp = aws("cognito-idp")
+        self._pool = self._idp.create_user_pool(PoolName=_unique("pool"))["UserPool"]["Id"]
+        self._client = self._idp.create_user_pool_client(
+            UserPoolId=self._pool, ClientName="web", ExplicitAuthFlows=["ADMIN_USER_PASSWORD_AUTH"]
+        )["UserPoolClient"]["ClientId"]
+        self._idp.create_group(GroupName="admins", UserPoolId=self._pool)
+        self.identity = CognitoIdentity(
+            region="us-east-1",
+            user_pool_id=self._pool,
+            client_id=self._client,
+            jwks_url=f"{endpoint}/{self._pool}/.well-known/jwks.json",
+        )
+
+    def token(self, user: str, *, admin: bool = False) -> tuple[str, str]:
+        """An access token of ``user`` and the user id it must verify to (Cognito's sub)."""
+        from tests.aws.conftest import sign_up
+
+        return sign_up(self._idp, self._pool, self._client, user, admin=admin)
+
+
+@pytest.fixture
+def local_identity(tmp_path: Path) -> LocalIdentityHarness:
+    return LocalIdentityHarness(tmp_path)
+
+
+@pytest.fixture
+def cognito_identity(aws: Callable[[str], Any], moto_endpoint: str) -> CognitoHarness:
+    return CognitoHarness(aws, moto_endpoint)
+
+
+@pytest.fixture(params=IDENTITIES)
+def identity_harness(request: pytest.FixtureRequest) -> object:
+    return request.getfixturevalue(request.param)

@@ -114,7 +114,7 @@ def chat(corpus: Services, answerer: LlmAnswerer) -> ChatService:
         answerer=answerer,
         top_k=4,
         candidates=20,
-        weights=FusionWeights(),
+        weights=FusionWeights(1.0, 0.35, 10),
         max_question_chars=4000,
         max_history_turns=6,
     )

@@ -11,7 +11,6 @@ from llama_index.core.llms.callbacks import llm_completion_callback
 from service.chat import ChatService
 from service.llm_answer import LlmAnswerer
 from service.models import ChatTurn, SourcesEvent, TokenEvent
-from service.retrieval import FusionWeights
 from service.wiring import Services
 
 
@@ -50,7 +49,7 @@ def chat_with(llm: ScriptedLLM, corpus: Services) -> ChatService:
         answerer=LlmAnswerer(llm),
         top_k=4,
         candidates=20,
-        weights=FusionWeights(),
+        weights=corpus.settings.fusion,
         max_question_chars=4000,
         max_history_turns=6,
     )

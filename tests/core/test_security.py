@@ -31,7 +31,13 @@ def test_other_users_text_is_never_retrieved(
     corpus: Services, question: str, mode: RetrievalMode
 ) -> None:
     retriever = HybridRetriever(
-        corpus.store, corpus.embed_model, owner="alice", top_k=500, candidates=500, mode=mode
+        corpus.store,
+        corpus.embed_model,
+        owner="alice",
+        top_k=500,
+        candidates=500,
+        weights=corpus.settings.fusion,
+        mode=mode,
     )
     hits = retriever.search(question)
     if mode is not RetrievalMode.TEXT:  # vectors always find alice's nearest chunks

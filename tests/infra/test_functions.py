@@ -6,8 +6,8 @@ from collections import Counter
 
 import pytest
 
+from handlers.aws import ENTRY_POINTS
 from infra.deploy_config import DeployConfig
-from infra.image.check_image import HANDLERS
 from service.config import Settings, env_name
 from tests.infra.conftest import Synth
 from tests.infra.helpers import actions, functions, grants, resources, role_id, statements, text
@@ -17,7 +17,7 @@ CONFIG = DeployConfig()
 
 def test_every_handler_is_an_image_function_of_one_asset(synth: Synth) -> None:
     fns = functions(synth)
-    assert sorted(fns) == sorted(HANDLERS)  # the image check imports exactly these
+    assert sorted(fns) == sorted(ENTRY_POINTS.values())  # the image check imports exactly these
     images = set()
     for _, fn in fns.values():
         props = fn["Properties"]
@@ -90,7 +90,7 @@ def test_bedrock_only_on_the_named_models(synth: Synth) -> None:
         "handlers.aws.ingest.handler": {embed},
         "handlers.aws.chat_worker.handler": {embed, llm},
     }
-    for handler in HANDLERS:
+    for handler in ENTRY_POINTS.values():
         invoke = grants(synth, handler, "bedrock:InvokeModel")
         models = {r.split("foundation-model/")[1].split('"')[0] for r in invoke}
         assert models == allowed.get(handler, set()), handler
@@ -101,7 +101,7 @@ def test_bedrock_only_on_the_named_models(synth: Synth) -> None:
 
 
 def test_manage_connections_only_on_this_apis_stage(synth: Synth) -> None:
-    for handler in HANDLERS:
+    for handler in ENTRY_POINTS.values():
         granted = grants(synth, handler, "execute-api:ManageConnections")
         if handler in {
             "handlers.aws.ws_message.handler",
@@ -118,7 +118,7 @@ def test_manage_connections_only_on_this_apis_stage(synth: Synth) -> None:
 
 
 def test_only_the_message_route_may_invoke_only_the_chat_worker(synth: Synth) -> None:
-    for handler in HANDLERS:
+    for handler in ENTRY_POINTS.values():
         granted = grants(synth, handler, "lambda:InvokeFunction")
         if handler == "handlers.aws.ws_message.handler":
             (arn,) = granted
@@ -185,7 +185,7 @@ def test_maintenance_runs_on_a_schedule(synth: Synth) -> None:
 def test_every_function_has_an_errors_alarm(synth: Synth) -> None:
     alarms = synth.all_resources("AWS::CloudWatch::Alarm").values()
     errors = [a["Properties"] for a in alarms if a["Properties"]["MetricName"] == "Errors"]
-    assert len(errors) == len(HANDLERS)
+    assert len(errors) == len(ENTRY_POINTS)
     assert all(a["AlarmActions"] and a["Threshold"] == 1 for a in errors)
 
 

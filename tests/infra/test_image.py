@@ -24,6 +24,7 @@ from typing import Any
 
 import pytest
 
+from handlers.aws import ENTRY_POINTS
 from infra.image import check_image
 from service.config import env_name
 from tests.aws.conftest import Stack
@@ -172,7 +173,7 @@ def test_every_handler_runs_from_the_clean_install(
     clean_install: dict[str, Path], stack: Stack
 ) -> None:
     calls = _calls(stack)
-    assert {c["handler"] for c in calls} == set(check_image.HANDLERS)
+    assert {c["handler"] for c in calls} == set(ENTRY_POINTS.values())
     rag_env = {env_name(k): str(getattr(v, "value", v)) for k, v in stack.env.items()}
     rag_env[env_name("data_dir")] = str(clean_install["home"] / "rag-data")
     env = _lambda_env(clean_install, rag_env)

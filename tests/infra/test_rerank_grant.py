@@ -7,7 +7,7 @@ import os
 
 import pytest
 
-from infra.image.check_image import HANDLERS
+from handlers.aws import ENTRY_POINTS
 from service.config import env_name
 from tests.infra.conftest import _AWS_IDENTITY, STACKS, TEST_CONTEXT, Synth
 from tests.infra.helpers import functions, grants
@@ -42,13 +42,13 @@ def env_of(synth: Synth, handler: str) -> dict[str, str]:
 
 
 def test_no_rerank_grant_by_default(synth: Synth) -> None:
-    for handler in HANDLERS:
+    for handler in ENTRY_POINTS.values():
         assert grants(synth, handler, "bedrock:Rerank") == [], handler
     assert env_name("reranker") not in env_of(synth, CHAT)
 
 
 def test_rerank_model_named_grants_rerank_to_the_chat_worker_only(synth_rerank: Synth) -> None:
-    for handler in HANDLERS:
+    for handler in ENTRY_POINTS.values():
         rerank = grants(synth_rerank, handler, "bedrock:Rerank")
         assert rerank == (['"*"'] if handler == CHAT else []), handler
     invoke = grants(synth_rerank, CHAT, "bedrock:InvokeModel")

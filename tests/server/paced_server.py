@@ -10,16 +10,13 @@ import logging
 import sys
 import time
 from collections.abc import Iterator, Sequence
-from dataclasses import replace
 
 from handlers.local.server import ServerOptions, run_server, server_settings
 from handlers.logs import configure_logging
 from service.answer import Answer, Answerer, Retrieve
-from service.chat import ChatService
 from service.config import Settings
 from service.models import ChatTurn
 from service.providers import build_answerer
-from service.retrieval import FusionWeights
 from service.wiring import Services, build_services
 
 log = logging.getLogger("paced")
@@ -44,25 +41,18 @@ class PacedAnswerer:
             yield piece
 
 
-def paced(services: Services, delay_s: float) -> Services:
-    s = services.settings
-    chat = ChatService(
-        store=services.store,
-        embed_model=services.embed_model,
-        answerer=PacedAnswerer(build_answerer(s, services.embed_model), delay_s),
-        top_k=s.top_k,
-        candidates=s.candidates,
-        weights=FusionWeights(s.fusion_vector_weight, s.fusion_text_weight, s.fusion_rrf_k),
-        max_question_chars=s.max_question_chars,
-        max_history_turns=s.max_history_turns,
+def paced(settings: Settings, delay_s: float) -> Services:
+    """The server's services with every answer paced by ``delay_s`` per piece."""
+    return build_services(
+        settings,
+        answerer=lambda s, model: PacedAnswerer(build_answerer(s, model), delay_s),
     )
-    return replace(services, chat=chat)
 
 
 def main(port: int, delay_s: float) -> None:
     configure_logging(logging.INFO)
     settings = server_settings(Settings())
-    services = paced(build_services(settings), delay_s)
+    services = paced(settings, delay_s)
     run_server(services, ServerOptions(host=settings.host), port=port, samples=None)
 
 
