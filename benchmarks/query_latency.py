@@ -33,7 +33,7 @@ from service.config import Settings
 from service.embeddings import MiniLMEmbedding
 from service.maintenance import run_maintenance
 from service.rerank import SentenceReranker
-from service.retrieval import FusionWeights, HybridRetriever
+from service.retrieval import HybridRetriever
 from service.vectors import ALL_PARTITIONS, ChunkStore, Hit, chunk_schema, connect, open_table
 
 DEFAULTS = Settings()

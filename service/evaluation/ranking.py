@@ -48,10 +48,7 @@ def retriever_for(index: EvalIndex, system: System, depth: int) -> HybridRetriev
         owner=EVAL_OWNER,
         top_k=depth,
         candidates=system.candidates or settings.candidates,
-        weights=system.weights
-        or FusionWeights(
-            settings.fusion_vector_weight, settings.fusion_text_weight, settings.fusion_rrf_k
-        ),
+        weights=system.weights or settings.fusion,
         mode=system.mode,
     )
 

@@ -9,11 +9,11 @@ from functools import cache
 
 from service.answer import NO_ANSWER, ExtractiveAnswerer
 from service.chat import ChatService
+from service.config import Settings
 from service.embeddings import MiniLMEmbedding
 from service.evidence import EvidenceScorer
 from service.llm_answer import LlmAnswerer
 from service.models import SourcesEvent, TokenEvent
-from service.retrieval import FusionWeights
 from service.sentences import asks_for_code, is_code_line, split_sentences
 from service.vectors import Hit
 from service.wiring import Services
@@ -114,7 +114,7 @@ def chat(corpus: Services, answerer: LlmAnswerer) -> ChatService:
         answerer=answerer,
         top_k=4,
         candidates=20,
-        weights=FusionWeights(1.0, 0.35, 10),
+        weights=Settings().fusion,
         max_question_chars=4000,
         max_history_turns=6,
     )
