@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from llama_index.core.base.embeddings.base import BaseEmbedding
 
@@ -24,6 +24,12 @@ from service.sandbox import shared_sandbox
 from service.vectors import ChunkStore, connect, open_table
 from service.worker import Worker
 
+if TYPE_CHECKING:
+    from llama_index.core.chat_engine.types import BaseChatEngine
+    from llama_index.core.query_engine import RetrieverQueryEngine
+
+    from service.retrieval import HybridRetriever
+
 
 @dataclass(frozen=True)
 class Services:
@@ -40,6 +46,23 @@ class Services:
     ingestor: Ingestor
     chat: ChatService
     worker: Worker | None  # the local durable-queue worker (None on AWS: SQS drives Lambda)
+
+    # LlamaIndex's own objects on the same index, bound to one owner (service/engines.py)
+    def retriever(self, owner: str, **kwargs: Any) -> HybridRetriever:
+        """An owner-bound LlamaIndex retriever (``top_k``, ``doc_ids``, ``mode``)."""
+        return self.chat.retriever(owner, **kwargs)
+
+    def query_engine(self, owner: str, **kwargs: Any) -> RetrieverQueryEngine:
+        """A ``RetrieverQueryEngine`` with the configured answerer (see ``engines``)."""
+        from service import engines  # LlamaIndex's engines load only when asked for
+
+        return engines.query_engine(self, owner, **kwargs)
+
+    def chat_engine(self, owner: str, **kwargs: Any) -> BaseChatEngine:
+        """A condense-plus-context chat engine with the configured LLM (see ``engines``)."""
+        from service import engines  # LlamaIndex's engines load only when asked for
+
+        return engines.chat_engine(self, owner, **kwargs)
 
 
 def open_store(settings: Settings, embed_model_id: str, dim: int) -> ChunkStore:
