@@ -17,7 +17,8 @@ from typing import Any
 
 import httpx
 import openai
-from llama_index.core.base.llms.types import ChatMessage, ChatResponse
+from llama_index.core.base.llms.types import ChatMessage, ChatResponse, MessageRole
+from llama_index.llms.openai.utils import to_openai_message_dicts
 from llama_index.llms.openai_like import OpenAILike
 
 from service.config import Settings
@@ -59,7 +60,9 @@ def mapped_errors() -> Iterator[None]:
 
 
 class OpenAICompatible(OpenAILike):
-    """``OpenAILike`` whose errors are the service's (see the module docstring)."""
+    """``OpenAILike`` whose errors are the service's (see the module docstring) and whose
+    stream closes its HTTP response when it is closed. It streams text only: the service asks
+    for no tool calls."""
 
     @classmethod
     def class_name(cls) -> str:
@@ -73,9 +76,27 @@ class OpenAICompatible(OpenAILike):
     def _stream_chat(
         self, messages: Sequence[ChatMessage], **kwargs: Any
     ) -> Iterator[ChatResponse]:
+        # The integration's own stream never closes the OpenAI ``Stream``, which sits in a
+        # reference cycle: a cancelled answer would hold the HTTP connection open (and the model
+        # generating) until the garbage collector ran. This one closes it when it is closed.
+        request = {
+            "messages": to_openai_message_dicts(messages, model=self.model),
+            **self._get_model_kwargs(stream=True, **kwargs),
+        }
+        return self._deltas(request)
+
+    def _deltas(self, request: dict[str, Any]) -> Iterator[ChatResponse]:
         with mapped_errors():
-            stream = super()._stream_chat(messages, **kwargs)
-        return _mapped_stream(stream)
+            stream = self._get_client().chat.completions.create(**request)
+            try:
+                content = ""
+                for chunk in stream:
+                    delta = (chunk.choices[0].delta.content or "") if chunk.choices else ""
+                    content += delta
+                    message = ChatMessage(role=MessageRole.ASSISTANT, content=content)
+                    yield ChatResponse(message=message, delta=delta, raw=chunk)
+            finally:
+                stream.close()
 
     async def _achat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponse:
         with mapped_errors():
@@ -88,12 +109,6 @@ class OpenAICompatible(OpenAILike):
         with mapped_errors():
             stream = await super()._astream_chat(messages, **kwargs)
         return _amapped_stream(stream)
-
-
-def _mapped_stream(stream: Iterator[ChatResponse]) -> Iterator[ChatResponse]:
-    # closing this generator (a cancelled answer) closes the inner one, and with it the response
-    with mapped_errors():
-        yield from stream
 
 
 async def _amapped_stream(stream: AsyncIterator[ChatResponse]) -> AsyncIterator[ChatResponse]:
