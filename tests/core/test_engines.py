@@ -170,3 +170,15 @@ def test_an_llm_passed_in_replaces_the_configured_one(corpus: Services) -> None:
     engine: Any = corpus.chat_engine("alice", llm=MockLLM(max_tokens=8))
     assert isinstance(engine, CondensePlusContextChatEngine)
     assert str(engine.chat(QUESTION))  # MockLLM echoes part of its prompt
+
+
+def test_the_async_entry_points_answer_too(corpus: Services) -> None:
+    import asyncio
+
+    async def both() -> tuple[str, str]:
+        response = await corpus.query_engine("alice").aquery(QUESTION)
+        reply = await corpus.chat_engine("alice").achat(QUESTION)
+        return str(response), str(reply)
+
+    answer, reply = asyncio.run(both())
+    assert "16" in answer and "16" in reply
