@@ -18,6 +18,7 @@ from typing import Any
 import httpx
 import openai
 from llama_index.core.base.llms.types import ChatMessage, ChatResponse, MessageRole
+from llama_index.core.bridge.pydantic import PrivateAttr
 from llama_index.llms.openai.utils import to_openai_message_dicts
 from llama_index.llms.openai_like import OpenAILike
 
@@ -64,9 +65,17 @@ class OpenAICompatible(OpenAILike):
     stream closes its HTTP response when it is closed. It streams text only: the service asks
     for no tool calls."""
 
+    _keyless: bool = PrivateAttr(default=False)
+
     @classmethod
     def class_name(cls) -> str:
         return "OpenAICompatible"
+
+    def _get_model_kwargs(self, **kwargs: Any) -> dict[str, Any]:
+        model_kwargs: dict[str, Any] = super()._get_model_kwargs(**kwargs)
+        if self._keyless:  # leave the header out rather than send it empty
+            model_kwargs["extra_headers"] = {"Authorization": openai.Omit()}
+        return model_kwargs
 
     def _chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponse:
         with mapped_errors():
@@ -133,13 +142,11 @@ def openai_llm(settings: Settings, *, http_client: httpx.Client | None = None) -
     # OPENAI_API_KEY, which may hold a key meant for another provider
     sync_client = openai.OpenAI(api_key=key or (lambda: ""), http_client=http_client, **common)
     async_client = openai.AsyncOpenAI(api_key=key or no_key, **common)
-    return OpenAICompatible(
+    llm = OpenAICompatible(
         model=settings.llm_model,
         api_base=settings.openai_base_url,
         api_key="",  # the key lives in the clients only, never on the (printable) LLM object
         max_tokens=settings.llm_max_tokens,
-        # with no key the header is left out rather than sent empty (servers without keys)
-        additional_kwargs={} if key else {"extra_headers": {"Authorization": openai.Omit()}},
         temperature=0.1,
         is_chat_model=True,
         is_function_calling_model=False,
@@ -149,3 +156,5 @@ def openai_llm(settings: Settings, *, http_client: httpx.Client | None = None) -
         openai_client=sync_client,
         async_openai_client=async_client,
     )
+    llm._keyless = not key
+    return llm

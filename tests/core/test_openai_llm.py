@@ -248,7 +248,10 @@ def test_cancelling_a_slow_stream_closes_the_connection(
     assert llm_server.chunks_sent < 50
 
 
-def test_the_llm_is_openai_like_with_the_settings(tmp_path: Path) -> None:
+def test_the_llm_is_openai_like_with_the_settings(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-meant-for-another-provider")
     llm = openai_llm(
         Settings(
             data_dir=tmp_path,
@@ -260,3 +263,4 @@ def test_the_llm_is_openai_like_with_the_settings(tmp_path: Path) -> None:
     )
     assert llm.metadata.is_chat_model and llm.metadata.context_window == 32768
     assert llm.max_tokens == 300 and llm.model == "qwen"
+    assert "sk-meant" not in repr(llm) and "sk-meant" not in llm.to_json()
