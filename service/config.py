@@ -39,6 +39,7 @@ class LlmProvider(StrEnum):
     EXTRACTIVE = "extractive"  # offline, deterministic, quotes retrieved sentences with citations
     OLLAMA = "ollama"
     BEDROCK = "bedrock"
+    OPENAI = "openai"  # any OpenAI-compatible chat-completions server (vLLM, llama.cpp, ...)
 
 
 class Settings(BaseSettings):
@@ -151,6 +152,25 @@ class Settings(BaseSettings):
     bedrock_concurrency: int = Field(default=16, ge=1, le=64, description="Titan calls in flight")
     bedrock_max_attempts: int = Field(default=6, ge=1, le=20)
     bedrock_timeout_s: float = Field(default=60.0, gt=0)
+
+    # --- OpenAI-compatible generation (RAG_LLM_PROVIDER=openai; the model is RAG_LLM_MODEL) -----
+    openai_base_url: str = Field(
+        default="http://127.0.0.1:8080/v1",
+        description="chat-completions server: vLLM, llama.cpp, LM Studio, a gateway",
+    )
+    openai_api_key: SecretStr | None = Field(
+        default=None, description="bearer key, if the server wants one (never logged)"
+    )
+    openai_api_key_file: Path | None = Field(
+        default=None, description="a file holding the key (alternative to the above)"
+    )
+    openai_timeout_s: float = Field(
+        default=60.0, gt=0, description="to connect, and the longest wait between streamed chunks"
+    )
+    openai_max_retries: int = Field(
+        default=2, ge=0, le=10, description="retries of 429/5xx/connection errors before a stream"
+    )
+    openai_context_window: int = Field(default=8192, ge=512, description="the model's, in tokens")
 
     # local server (`rag serve`)
     host: str = "127.0.0.1"

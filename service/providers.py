@@ -92,6 +92,14 @@ def build_llm(settings: Settings) -> Any:
         from service.bedrock import bedrock_llm
 
         return bedrock_llm(settings)
+    if settings.llm_provider is LlmProvider.OPENAI:
+        try:
+            from service.openai_llm import openai_llm
+        except ImportError as exc:
+            raise Unavailable(
+                "RAG_LLM_PROVIDER=openai needs `pip install 'rag-service[openai]'`"
+            ) from exc
+        return openai_llm(settings)
     raise Unavailable(
         f"LLM provider {settings.llm_provider.value!r} is not available in this build"
     )

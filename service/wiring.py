@@ -35,6 +35,12 @@ if TYPE_CHECKING:
 
 AnswererFactory = Callable[[Settings, "BaseEmbedding"], "Answerer"]
 
+if TYPE_CHECKING:
+    from llama_index.core.chat_engine.types import BaseChatEngine
+    from llama_index.core.query_engine import RetrieverQueryEngine
+
+    from service.retrieval import HybridRetriever
+
 
 @dataclass(frozen=True)
 class AwsEdges:
@@ -159,6 +165,23 @@ class Services:
             retention_s=options.retention_s if retention_s is None else retention_s,
             vector_index_min_rows=options.vector_index_min_rows,
         )
+
+    # LlamaIndex's own objects on the same index, bound to one owner (service/engines.py)
+    def retriever(self, owner: str, **kwargs: Any) -> HybridRetriever:
+        """An owner-bound LlamaIndex retriever (``top_k``, ``doc_ids``, ``mode``)."""
+        return self.chat.retriever(owner, **kwargs)
+
+    def query_engine(self, owner: str, **kwargs: Any) -> RetrieverQueryEngine:
+        """A ``RetrieverQueryEngine`` with the configured answerer (see ``engines``)."""
+        from service import engines  # LlamaIndex's engines load only when asked for
+
+        return engines.query_engine(self, owner, **kwargs)
+
+    def chat_engine(self, owner: str, **kwargs: Any) -> BaseChatEngine:
+        """A condense-plus-context chat engine with the configured LLM (see ``engines``)."""
+        from service import engines  # LlamaIndex's engines load only when asked for
+
+        return engines.chat_engine(self, owner, **kwargs)
 
 
 def open_store(settings: Settings, embed_model_id: str, dim: int) -> ChunkStore:
