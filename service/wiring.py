@@ -21,7 +21,7 @@ from service.ports import BlobStore, JobQueue, Notifier, Registry
 from service.providers import build_answerer, build_embedding
 from service.retrieval import FusionWeights
 from service.sandbox import shared_sandbox
-from service.vectors import ChunkStore, connect, open_table
+from service.vectors import ChunkStore, cache_session, connect, open_table
 from service.worker import Worker
 
 
@@ -58,7 +58,10 @@ def open_db(settings: Settings) -> Any:
 
         options = lancedb_storage_options(settings)
     return connect(
-        uri, storage_options=options, read_consistency_s=settings.lancedb_read_consistency_s
+        uri,
+        storage_options=options,
+        read_consistency_s=settings.lancedb_read_consistency_s,
+        session=cache_session(settings.lancedb_index_cache_mb, settings.lancedb_metadata_cache_mb),
     )
 
 

@@ -33,6 +33,7 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         services.store,
         retention_s=services.settings.maintenance_retention_s,
         vector_index_min_rows=services.settings.vector_index_min_rows,
+        cluster_max_runs_per_owner=services.settings.cluster_max_runs_per_owner,
     )
     metrics.add_metric(name="MaintenanceSeconds", unit=MetricUnit.Seconds, value=report.seconds)
     metrics.add_metric(

@@ -291,7 +291,10 @@ def maintain(
     svc = services()
     keep = svc.settings.maintenance_retention_s if retention_s is None else retention_s
     report = run_maintenance(
-        svc.store, retention_s=keep, vector_index_min_rows=svc.settings.vector_index_min_rows
+        svc.store,
+        retention_s=keep,
+        vector_index_min_rows=svc.settings.vector_index_min_rows,
+        cluster_max_runs_per_owner=svc.settings.cluster_max_runs_per_owner,
     )
     err.print(
         f"maintenance done in {report.seconds:.1f} s: table versions "

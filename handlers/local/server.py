@@ -134,6 +134,7 @@ def _maintain(services: Services, stop: threading.Event) -> None:
                 services.store,
                 retention_s=settings.maintenance_retention_s,
                 vector_index_min_rows=settings.vector_index_min_rows,
+                cluster_max_runs_per_owner=settings.cluster_max_runs_per_owner,
             )
         except Exception:  # one failed run must not end the schedule; the next one retries
             log.exception("maintenance failed")
