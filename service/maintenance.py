@@ -10,6 +10,7 @@ from datetime import timedelta
 from typing import Any
 
 import numpy as np
+import pyarrow as pa
 import pyarrow.compute as pc
 
 from service.vectors import ChunkStore, ensure_vector_index
@@ -88,10 +89,16 @@ def cluster_by_owner(table: Any, *, max_runs_per_owner: float) -> bool:
     rows = table.to_arrow().sort_by(
         [("owner", "ascending"), ("doc_id", "ascending"), ("chunk_index", "ascending")]
     )
+    rewrite_in_order(table, rows)
+    log.info("clustered %d rows of %d owners (%d runs before)", rows.num_rows, owners, runs)
+    return True
+
+
+def rewrite_in_order(table: Any, rows: pa.Table) -> None:
+    """Rewrite the table's rows that still equal ``rows`` (by id, text and owner), in the order
+    of ``rows``, in one commit; rows changed or deleted since ``rows`` was read are left alone."""
     (
         table.merge_insert("id")
         .when_matched_update_all(where="target.text = source.text AND target.owner = source.owner")
         .execute(rows)
     )
-    log.info("clustered %d rows of %d owners (%d runs before)", rows.num_rows, owners, runs)
-    return True

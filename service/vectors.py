@@ -112,7 +112,8 @@ def cache_session(index_cache_mb: int, metadata_cache_mb: int) -> Any:
     """One LanceDB session (index and metadata caches) per size, shared by the process's
     connections, so a warm invocation finds the index parts the last question loaded."""
     return lancedb.Session(
-        index_cache_size_bytes=index_cache_mb << 20, metadata_cache_size_bytes=metadata_cache_mb << 20
+        index_cache_size_bytes=index_cache_mb << 20,
+        metadata_cache_size_bytes=metadata_cache_mb << 20,
     )
 
 
