@@ -4,7 +4,8 @@ against raw LanceDB and numpy baselines measured in the same run.
 Tables are built from synthetic unit vectors and real text (standard-library docs), not by
 embedding 100k chunks. The query embedding time is measured separately with the real model.
 
-Run: .venv/bin/python -m benchmarks.query_latency [--sizes 10000 100000] [--queries 200] [--cluster 0]
+Run: .venv/bin/python -m benchmarks.query_latency [--sizes 10000 100000] [--queries 200]
+[--cluster 0]  (0: rows as written; default: maintenance clusters them by owner)
 """
 
 from __future__ import annotations
