@@ -6,6 +6,7 @@ embedding 100k chunks. The query embedding time is measured separately with the 
 
 Run: .venv/bin/python -m benchmarks.query_latency [--sizes 10000 100000] [--queries 200]
      [--rerank-depths 8 12]   # also question -> sources with the sentence reranker (issue 12)
+[--cluster 0]  (0: rows as written; default: maintenance clusters them by owner)
 """
 
 from __future__ import annotations
@@ -98,12 +99,18 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--rerank-depths", type=int, nargs="*", default=[])
+    parser.add_argument(
+        "--cluster",
+        type=float,
+        default=DEFAULTS.cluster_max_runs_per_owner,
+        help="maintenance's RAG_CLUSTER_MAX_RUNS_PER_OWNER (0: rows left as written)",
+    )
     args = parser.parse_args()
     model = MiniLMEmbedding()
     report: dict[str, Any] = {}
     with tempfile.TemporaryDirectory() as tmp:
         for n in args.sizes:
-            report[str(n)] = run_size(Path(tmp) / str(n), n, args.queries, model)
+            report[str(n)] = run_size(Path(tmp) / str(n), n, args.queries, model, args.cluster)
             if args.rerank_depths:
                 report[str(n)]["question_to_sources"] = question_to_sources(
                     Path(tmp) / str(n), n, args.queries, model, args.rerank_depths
@@ -111,14 +118,18 @@ def main() -> None:
     print(json.dumps(report, indent=2))
 
 
-def run_size(path: Path, n: int, q: int, model: MiniLMEmbedding) -> dict[str, Any]:
+def run_size(
+    path: Path, n: int, q: int, model: MiniLMEmbedding, cluster: float = 0.0
+) -> dict[str, Any]:
     raw, vectors, texts, owners = build(path / "plain", n)
     store = ChunkStore(
         open_table(connect(str(path / "plain")), "chunks", model_id="synthetic", dim=DIM)
     )
     # what the service's maintenance does: fold rows into the indexes and, from 50k rows, build
     # the IVF_HNSW_SQ vector index (below that, exact search)
-    run_maintenance(store, retention_s=3600, vector_index_min_rows=50_000)
+    run_maintenance(
+        store, retention_s=3600, vector_index_min_rows=50_000, cluster_max_runs_per_owner=cluster
+    )
     rng = random.Random(1)
     picks = [rng.randrange(n) for _ in range(q)]
     noise = np.random.default_rng(2).normal(scale=0.05, size=(q, DIM)).astype(np.float32)

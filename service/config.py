@@ -133,6 +133,29 @@ class Settings(BaseSettings):
         default=0.0, ge=0, description="0: every read sees the latest commit of other writers"
     )
     lancedb_allow_http: bool = False  # only for S3-compatible test servers (moto)
+    # --- LanceDB question latency on object storage (docs/benchmarks.md, "LanceDB on S3") ----
+    lancedb_query_consistency_s: float = Field(
+        default=3.0,
+        ge=0,
+        description="the chat worker's handle re-checks for other writers' commits at most this "
+        "often (one LIST per check on S3): a document indexed elsewhere is answerable within "
+        "this time; writers keep RAG_LANCEDB_READ_CONSISTENCY_S",
+    )
+    lancedb_index_cache_mb: int = Field(
+        default=256,
+        ge=1,
+        description="LanceDB session cache for opened index parts (vector partitions, posting "
+        "lists, bitmaps), kept across warm invocations; sized for ~1M chunks",
+    )
+    lancedb_metadata_cache_mb: int = Field(
+        default=64, ge=1, description="LanceDB session cache for manifests and file footers"
+    )
+    cluster_max_runs_per_owner: float = Field(
+        default=2.0,
+        ge=0,
+        description="maintenance rewrites the table ordered by owner once owners' rows lie in "
+        "more than this many separate runs on average (0: never)",
+    )
     ws_management_url: str = Field(
         default="", description="https://{api}.execute-api.{region}.amazonaws.com/{stage}"
     )
@@ -247,7 +270,11 @@ class Settings(BaseSettings):
     @property
     def maintenance(self) -> MaintenanceOptions:
         """What a maintenance pass keeps and builds."""
-        return MaintenanceOptions(self.maintenance_retention_s, self.vector_index_min_rows)
+        return MaintenanceOptions(
+            self.maintenance_retention_s,
+            self.vector_index_min_rows,
+            self.cluster_max_runs_per_owner,
+        )
 
 
 def env_name(field: str) -> str:

@@ -33,3 +33,4 @@ class MaintenanceOptions:
 
     retention_s: float
     vector_index_min_rows: int
+    cluster_max_runs_per_owner: float

@@ -14,6 +14,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import lru_cache
 from typing import Any, cast
 
 import lancedb
@@ -93,10 +94,27 @@ def connect(
     *,
     storage_options: dict[str, str] | None = None,
     read_consistency_s: float | None = 0.0,
+    session: Any = None,
 ) -> Any:
-    """A LanceDB connection; ``read_consistency_s=0`` sees other writers' commits at once."""
+    """A LanceDB connection; ``read_consistency_s=0`` sees other writers' commits at once
+    (on S3 that is one LIST of the table's versions per read); ``session`` sets cache sizes."""
     interval = None if read_consistency_s is None else timedelta(seconds=read_consistency_s)
-    return lancedb.connect(uri, storage_options=storage_options, read_consistency_interval=interval)
+    return lancedb.connect(
+        uri,
+        storage_options=storage_options,
+        read_consistency_interval=interval,
+        session=session,
+    )
+
+
+@lru_cache(maxsize=4)
+def cache_session(index_cache_mb: int, metadata_cache_mb: int) -> Any:
+    """One LanceDB session (index and metadata caches) per size, shared by the process's
+    connections, so a warm invocation finds the index parts the last question loaded."""
+    return lancedb.Session(
+        index_cache_size_bytes=index_cache_mb << 20,
+        metadata_cache_size_bytes=metadata_cache_mb << 20,
+    )
 
 
 def open_table(db: Any, name: str, *, model_id: str, dim: int) -> Any:

@@ -164,6 +164,7 @@ class Services:
             self.store,
             retention_s=options.retention_s if retention_s is None else retention_s,
             vector_index_min_rows=options.vector_index_min_rows,
+            cluster_max_runs_per_owner=options.cluster_max_runs_per_owner,
         )
 
     # LlamaIndex's own objects on the same index, bound to one owner (service/engines.py)
@@ -201,7 +202,7 @@ def open_store(settings: Settings, embed_model_id: str, dim: int) -> ChunkStore:
 
 def open_db(settings: Settings) -> Any:
     """The LanceDB connection named by settings (local path, or s3:// on AWS)."""
-    from service.vectors import connect
+    from service.vectors import cache_session, connect
 
     uri = settings.resolved_lancedb_uri
     options = None
@@ -210,7 +211,10 @@ def open_db(settings: Settings) -> Any:
 
         options = lancedb_storage_options(settings)
     return connect(
-        uri, storage_options=options, read_consistency_s=settings.lancedb_read_consistency_s
+        uri,
+        storage_options=options,
+        read_consistency_s=settings.lancedb_read_consistency_s,
+        session=cache_session(settings.lancedb_index_cache_mb, settings.lancedb_metadata_cache_mb),
     )
 
 

@@ -26,7 +26,13 @@ CANCEL_CHECK_S = 0.25  # at most one DynamoDB read per quarter second of streami
 
 @lru_cache(maxsize=1)
 def _services() -> Services:
-    return build_services(get_settings())
+    """Built once per container, so warm invocations reuse the open table and its caches. This
+    worker only reads: its handle re-checks for new commits every few seconds, not per read."""
+    settings = get_settings()
+    reader = settings.model_copy(
+        update={"lancedb_read_consistency_s": settings.lancedb_query_consistency_s}
+    )
+    return build_services(reader)
 
 
 class CancelFlag:
