@@ -156,20 +156,28 @@ def ensure_vector_index(table: Any, *, min_rows: int) -> bool:
     return True
 
 
-def _ensure_indexes(table: Any) -> None:
-    names = {index.name for index in table.list_indices()}
+def _ensure_indexes(table: Any, attempts: int = 6) -> None:
+    """Create the scalar and full-text indexes that are missing. Cold processes that open a new
+    table at once race here: a commit conflict or "already exists" means another one won, so
+    look again and create only what is still missing."""
     wanted = {
         "text_idx": ("text", FTS()),
         "owner_idx": ("owner", Bitmap()),
         "doc_id_idx": ("doc_id", BTree()),
     }
-    for name, (column, config) in wanted.items():
-        if name not in names:
-            try:
-                table.create_index(column, config=config, name=name, replace=False)
-            except (RuntimeError, ValueError) as exc:  # another process made it meanwhile
-                if "already exists" not in str(exc):
-                    raise
+    for attempt in range(attempts):
+        names = {index.name for index in table.list_indices()}
+        try:
+            for name, (column, config) in wanted.items():
+                if name not in names:
+                    table.create_index(column, config=config, name=name, replace=False)
+            return
+        except (RuntimeError, ValueError) as exc:
+            racing = "already exists" in str(exc) or "onflict" in str(exc)
+            if not racing or attempt == attempts - 1:
+                raise
+            time.sleep(0.05 * 2**attempt)
+            table.checkout_latest()
 
 
 class ChunkStore(LanceDBVectorStore):
