@@ -91,7 +91,8 @@ class ExtractiveAnswerer:
     """Offline, deterministic answers built from the best-scoring retrieved sentences.
 
     The defaults (at most 5 sentences and 700 characters, within 0.7 of the best score, a 0.05
-    bonus for the best one's passage) were chosen on the pydocs tuning half
+    bonus for the best one's passage, the top-ranked passage always quoted) were chosen on the
+    pydocs tuning half
     (``eval/tune_answers.py``; docs/benchmarks.md, Answer quality)."""
 
     def __init__(
@@ -102,12 +103,14 @@ class ExtractiveAnswerer:
         max_chars: int = 700,
         keep_ratio: float = 0.7,
         same_passage_bonus: float = 0.05,
+        quote_lead: bool = True,
     ) -> None:
         self._scorer = scorer
         self._max_sentences = max_sentences
         self._max_chars = max_chars
         self._keep_ratio = keep_ratio
         self._same_passage_bonus = same_passage_bonus
+        self._quote_lead = quote_lead
 
     def answer(self, question: str, history: Sequence[ChatTurn], retrieve: Retrieve) -> Answer:
         """Quote the best sentences, or say nothing relevant was found."""
@@ -139,4 +142,17 @@ class ExtractiveAnswerer:
             seen.add(e.sentence.lower())
             chosen.append(e)
             size += len(e.sentence)
-        return chosen
+        return self._with_lead(chosen, evidence)
+
+    def _with_lead(self, chosen: list[Evidence], evidence: Sequence[Evidence]) -> list[Evidence]:
+        """``chosen`` plus the top-ranked passage's best sentence when none of it is quoted
+        (in place of the last sentence at the cap): retrieval's first passage is often the
+        relevant one even when another passage has the closest sentence (tuning half: fact
+        accuracy 0.589 -> 0.611, relevant cited 0.667 -> 0.678)."""
+        if not self._quote_lead or any(e.rank == 0 for e in chosen):
+            return chosen
+        lead = next((e for e in evidence if e.rank == 0), None)
+        if lead is None:
+            return chosen
+        kept = chosen[:-1] if len(chosen) >= self._max_sentences else chosen
+        return [*kept, lead]
