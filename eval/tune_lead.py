@@ -3,8 +3,8 @@
     .venv/bin/python eval/tune_lead.py --index-dir .rag-data/eval-index-160 --out x.json
 
 Retrieves once per question, then compares, without abstention, fact accuracy and relevant
-citation per split for: the default assembly; always quoting the top-ranked passage's best
-sentence ("lead"), first or where its score puts it; and other passage rank penalties.
+citation per split for: passage rank penalties, and always quoting the best sentence of each of
+the first ``lead_passages`` passages, with at most 5 or 6 sentences.
 Choose on ``tune``; report ``test``.
 """
 
@@ -21,35 +21,23 @@ from service import evidence as evidence_module
 from service.answer import ExtractiveAnswerer, cite
 from service.config import Settings
 from service.embeddings import MiniLMEmbedding
-from service.evidence import Evidence, EvidenceScorer
+from service.evidence import EvidenceScorer
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from tune_answers import CACHE, HERE, MemoEmbed, grid_summary
 
 
-def with_lead(chosen: list[Evidence], evidence: list[Evidence], first: bool) -> list[Evidence]:
-    """``chosen`` plus the top passage's best sentence if missing (replacing the last one)."""
-    if not evidence or any(e.rank == 0 for e in chosen):
-        return chosen
-    lead = next((e for e in evidence if e.rank == 0), None)
-    if lead is None:
-        return chosen
-    kept = chosen[:-1] if len(chosen) >= 5 else chosen
-    return [lead, *kept] if first else [*kept, lead]
-
-
 def rows_for(
-    index: ev.EvalIndex, qs: list[ev.Question], hits: Any, embed: MemoEmbed, lead: str
+    index: ev.EvalIndex, qs: list[ev.Question], hits: Any, embed: MemoEmbed, lead: int, most: int
 ) -> list[dict[str, Any]]:
+    """Each question's answer without abstention: fact, relevant citation, length."""
     scorer = EvidenceScorer(embed, passages=6, min_score=-10.0)
-    answerer = ExtractiveAnswerer(scorer, quote_lead=False)
+    answerer = ExtractiveAnswerer(scorer, max_sentences=most, lead_passages=lead)
     rows = []
     for q in qs:
         top = hits[q.id][:6]
         evidence = scorer.rank(q.question, top)
         chosen = answerer.choose(evidence) if evidence else []
-        if lead != "none":
-            chosen = with_lead(chosen, evidence, lead == "first")
         text, sources = cite(top, chosen) if chosen else ("", [])
         cited = [index.sections.get(s.doc_id, s.doc_id) for s in sources]
         rows.append(
@@ -80,12 +68,13 @@ def main() -> None:
     hits = {q.id: retriever.search(q.question) for q in qs}
     embed = MemoEmbed(model)
     report = {}
-    for penalty in (0.02, 0.0, 0.05):
+    variants = [(p, lead, 5) for p in (0.02, 0.0, 0.05) for lead in (0, 1)]
+    variants += [(0.02, lead, most) for lead in (1, 2, 3) for most in (5, 6)]
+    for penalty, lead, most in variants:
         evidence_module.RANK_PENALTY = penalty
-        for lead in ("none", "first", "last"):
-            name = f"rank_penalty={penalty} lead={lead}"
-            report[name] = grid_summary(rows_for(index, qs, hits, embed, lead))
-            print(name, json.dumps(report[name]), file=sys.stderr, flush=True)
+        name = f"rank_penalty={penalty} lead_passages={lead} max_sentences={most}"
+        report[name] = grid_summary(rows_for(index, qs, hits, embed, lead, most))
+        print(name, json.dumps(report[name]), file=sys.stderr, flush=True)
     if args.out:
         args.out.write_text(json.dumps(report, indent=1))
 

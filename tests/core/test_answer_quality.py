@@ -114,7 +114,7 @@ def test_the_top_ranked_passage_is_always_quoted(embed_model: MiniLMEmbedding) -
         "First from the second passage.",
         "Best of the top passage.",
     ]
-    plain = ExtractiveAnswerer(scorer, max_sentences=2, quote_lead=False).choose(evidence)
+    plain = ExtractiveAnswerer(scorer, max_sentences=2, lead_passages=0).choose(evidence)
     assert all(e.rank == 1 for e in plain)
 
 
