@@ -11,7 +11,7 @@ from service.answer import NO_ANSWER, ExtractiveAnswerer
 from service.chat import ChatService
 from service.config import Settings
 from service.embeddings import MiniLMEmbedding
-from service.evidence import EvidenceScorer
+from service.evidence import Evidence, EvidenceScorer
 from service.llm_answer import LlmAnswerer
 from service.models import SourcesEvent, TokenEvent
 from service.sentences import asks_for_code, is_code_line, split_sentences
@@ -98,6 +98,24 @@ def test_sentences_are_ordered_by_score_and_capped(embed_model: MiniLMEmbedding)
     chosen = ExtractiveAnswerer(scorer, max_sentences=2, max_chars=400).choose(evidence)
     assert 1 <= len(chosen) <= 2 and chosen[0] == evidence[0]
     assert sum(len(e.sentence) for e in chosen[1:]) <= 400
+
+
+def test_the_top_ranked_passage_is_always_quoted(embed_model: MiniLMEmbedding) -> None:
+    # the closest sentences come from passage 1; passage 0's best one still joins the answer
+    evidence = [
+        Evidence(0.9, 0.9, 0.5, 1, "First from the second passage."),
+        Evidence(0.85, 0.85, 0.5, 1, "Second from the second passage."),
+        Evidence(0.5, 0.5, 0.2, 0, "Best of the top passage."),
+        Evidence(0.4, 0.4, 0.1, 0, "Weaker of the top passage."),
+    ]
+    scorer = EvidenceScorer(embed_model.embed)
+    chosen = ExtractiveAnswerer(scorer, max_sentences=2).choose(evidence)
+    assert [e.sentence for e in chosen] == [
+        "First from the second passage.",
+        "Best of the top passage.",
+    ]
+    plain = ExtractiveAnswerer(scorer, max_sentences=2, lead_passages=0).choose(evidence)
+    assert all(e.rank == 1 for e in plain)
 
 
 def test_weak_evidence_is_not_found(embed_model: MiniLMEmbedding) -> None:
