@@ -151,9 +151,26 @@ class Settings(BaseSettings):
     max_requests_per_connection: int = Field(default=4, ge=1, le=64)
     chat_threads: int = Field(default=4, ge=1, le=64)
 
+    # --- local server hardening (issue 13) ------------------------------------------------------
+    public_hosts: Annotated[frozenset[str], NoDecode] = Field(
+        default=frozenset(),
+        description="host names the local server answers to besides loopback (comma-separated)",
+    )
+    allowed_origins: Annotated[frozenset[str], NoDecode] = Field(
+        default=frozenset(),
+        description="browser origins allowed besides the server's own, e.g. http://host:5173",
+    )
+
     @field_validator("admins", mode="before")
     @classmethod
     def _split_admins(cls, value: object) -> object:
+        if isinstance(value, str):
+            return frozenset(part.strip() for part in value.split(",") if part.strip())
+        return value
+
+    @field_validator("public_hosts", "allowed_origins", mode="before")
+    @classmethod
+    def _split_lists(cls, value: object) -> object:
         if isinstance(value, str):
             return frozenset(part.strip() for part in value.split(",") if part.strip())
         return value

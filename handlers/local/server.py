@@ -22,6 +22,7 @@ from starlette.types import Scope
 
 from handlers.api import create_api
 from handlers.local.auth import add_login_route, is_loopback, local_identity
+from handlers.local.guard import HostOriginGuard
 from handlers.local.uploads import UploadSigner, add_upload_route
 from handlers.local.ws import add_chat_route
 from handlers.logs import log_access
@@ -92,7 +93,18 @@ def create_local_app(services: Services, options: ServerOptions) -> FastAPI:
     add_upload_route(app, services, signer)
     add_chat_route(app, services, identity)
     _add_web_app(app, options.web_dir)
+    app.add_middleware(
+        HostOriginGuard, hosts=_own_hosts(settings, options.host), origins=settings.allowed_origins
+    )
     return app
+
+
+def _own_hosts(settings: Settings, bind: str) -> set[str]:
+    """Loopback names (always), the configured public names, and a concrete bind address."""
+    hosts = set(settings.public_hosts)
+    if bind not in ("0.0.0.0", "::", ""):  # noqa: S104 - a wildcard names no host
+        hosts.add(bind.strip("[]"))
+    return hosts
 
 
 def _lifespan(services: Services) -> Callable[[FastAPI], Any]:
