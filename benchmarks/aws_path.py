@@ -57,7 +57,9 @@ def import_cost(module: str, repeats: int) -> tuple[float, float, str]:
         lines = out.stdout.strip().splitlines()
         walls.append(float(lines[0]))
         heavy = lines[1] if len(lines) > 1 else ""
-        top = [line for line in out.stderr.splitlines() if line.endswith(f"| handlers.aws.{module}")]
+        top = [
+            line for line in out.stderr.splitlines() if line.endswith(f"| handlers.aws.{module}")
+        ]
         cumulative.append(int(top[-1].split("|")[1]) / 1e6 if top else float("nan"))
     return statistics.median(walls), statistics.median(cumulative), heavy or "-"
 

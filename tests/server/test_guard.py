@@ -23,9 +23,7 @@ def test_foreign_host_is_refused(server: Server, host: str) -> None:
         ("POST", "/auth/dev-login", {"username": "demo"}),
         ("GET", "/config.json", None),
     ):
-        response = httpx.request(
-            method, f"{server.url}{path}", json=body, headers={"Host": host}
-        )
+        response = httpx.request(method, f"{server.url}{path}", json=body, headers={"Host": host})
         assert response.status_code == 400, (host, path)
         assert response.json()["error"]["code"] == "bad_request"
 
@@ -39,9 +37,7 @@ def test_loopback_names_are_served(server: Server, host: str) -> None:
 def test_foreign_origin_is_refused_on_rest(server: Server) -> None:
     token = login(server, "rebind")
     for origin in ("http://evil.example", "http://localhost:1", "null"):
-        response = httpx.get(
-            f"{server.url}/documents", headers={**bearer(token), "Origin": origin}
-        )
+        response = httpx.get(f"{server.url}/documents", headers={**bearer(token), "Origin": origin})
         assert response.status_code == 403, origin
         assert response.json()["error"]["code"] == "forbidden"
         sign_in = httpx.post(
@@ -79,7 +75,9 @@ def test_configured_public_host_and_origin_are_served(make_services: Any) -> Non
     public = TestClient(app, base_url="http://rag.example.org:8000")
     assert public.get("/health").status_code == 200
     assert public.get("/health", headers={"Origin": "http://dev:5173"}).status_code == 200
-    assert public.get("/health", headers={"Origin": "http://rag.example.org:8000"}).status_code == 200
+    assert (
+        public.get("/health", headers={"Origin": "http://rag.example.org:8000"}).status_code == 200
+    )
     assert public.get("/health", headers={"Origin": "http://rag.example.org"}).status_code == 403
     other = TestClient(app, base_url="http://other.example.org")
     assert other.get("/health").status_code == 400
