@@ -160,6 +160,23 @@ class Settings(BaseSettings):
         default=frozenset(),
         description="browser origins allowed besides the server's own, e.g. http://host:5173",
     )
+    max_json_bytes: int = Field(
+        default=256 * 1024, ge=1024, description="request body cap of every non-upload endpoint"
+    )
+    header_timeout_s: float = Field(
+        default=10.0, gt=0, description="a connection's request headers must arrive within this"
+    )
+    keep_alive_timeout_s: int = Field(default=5, ge=1, le=120)
+    upload_idle_timeout_s: float = Field(
+        default=30.0, gt=0, description="an upload sending nothing for this long is ended"
+    )
+    upload_min_bytes_per_s: int = Field(
+        default=1024, ge=0, description="average upload rate required after the idle timeout"
+    )
+    max_uploads_per_user: int = Field(default=4, ge=1, le=64, description="at once, per person")
+    sign_in_attempts_per_minute: int = Field(
+        default=10, ge=1, description="per address and per user name, when passwords are set"
+    )
 
     @field_validator("admins", mode="before")
     @classmethod

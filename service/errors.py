@@ -91,3 +91,9 @@ class Unavailable(RagError):
     """A dependency (model provider, storage) is temporarily unavailable; retry later."""
 
     code = ErrorCode.UNAVAILABLE
+
+
+class RateLimited(RagError):
+    """Over a per-person or per-address limit (questions, connections, uploads, sign-ins)."""
+
+    code = ErrorCode.RATE_LIMITED

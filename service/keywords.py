@@ -10,16 +10,14 @@ them with statistics taken from that owner's rows alone.
 
 from __future__ import annotations
 
-import math
 import re
 import unicodedata
+from bisect import bisect_right
 from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
 import numpy as np
-import pyarrow as pa
-import pyarrow.compute as pc
 
 K1 = 1.2
 B = 0.75
@@ -30,7 +28,8 @@ STOP_WORDS = frozenset(
     "then there these they this to was will with".split()
 )
 _WORD = re.compile(r"[^\W_]+")
-_WORD_RE2 = r"[\pL\pN]+"
+_COMBINING = re.compile("[\u0300-\u036f]")
+_SEP = "\x00"  # joins texts for one pass; never in extracted text
 
 
 @lru_cache(maxsize=1)
@@ -43,10 +42,10 @@ def _stemmer() -> Callable[[str], str]:
 
 def fold(text: str) -> str:
     """Lower case without accents (as the index's ``ascii_folding``)."""
-    if text.isascii():
-        return text.lower()
-    decomposed = unicodedata.normalize("NFKD", text.lower())
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
+    lowered = text.lower()
+    if lowered.isascii():
+        return lowered
+    return _COMBINING.sub("", unicodedata.normalize("NFKD", lowered))
 
 
 def query_terms(text: str) -> list[str]:
@@ -59,15 +58,32 @@ def query_terms(text: str) -> list[str]:
     return list(terms)
 
 
-def _forms(term: str, joined: str) -> list[str]:
-    """The words of ``joined`` that stem to ``term`` (all start with most of it)."""
+def _prefix(term: str) -> str:
+    # Words stemming to a term start with all of it but its last letter (y/i and e endings).
+    return re.escape(term if len(term) <= 3 else term[:-1])
+
+
+def term_frequencies(texts: list[str], terms: list[str]) -> tuple[np.ndarray[Any, Any], list[int]]:
+    """``tf[t, i]``: how often a word of ``texts[i]`` stems to ``terms[t]``; and each text's
+    length in words. One regular-expression pass over all texts."""
+    folded = fold(_SEP.join(texts)).split(_SEP)
+    starts = [0]
+    for text in folded[:-1]:
+        starts.append(starts[-1] + len(text) + 1)
+    joined = _SEP.join(folded)
+    index = {term: i for i, term in enumerate(terms)}
     stem = _stemmer()
-    prefix = re.escape(term[: max(1, len(term) - 1)])
-    words = set(re.findall(rf"\b{prefix}[^\W_]*", joined))
-    return sorted(w for w in words if len(w) <= MAX_TOKEN_CHARS and stem(w) == term)
+    tf = np.zeros((len(terms), len(folded)), dtype=np.float64)
+    pattern = re.compile(r"\b(?:" + "|".join(sorted({_prefix(t) for t in terms})) + r")[^\W_]*")
+    for match in pattern.finditer(joined):
+        word = match.group()
+        row = index.get(stem(word)) if len(word) <= MAX_TOKEN_CHARS else None
+        if row is not None:
+            tf[row, bisect_right(starts, match.start()) - 1] += 1
+    return tf, [len(text.split()) for text in folded]
 
 
-def owner_bm25(texts: pa.Array, terms: list[str], total_rows: int) -> np.ndarray[Any, Any]:
+def owner_bm25(texts: list[str], terms: list[str], total_rows: int) -> np.ndarray[Any, Any]:
     """BM25 of each text for ``terms`` with the owner's statistics.
 
     Args:
@@ -79,21 +95,13 @@ def owner_bm25(texts: pa.Array, terms: list[str], total_rows: int) -> np.ndarray
     Returns:
         One score per text (0 where no term occurs).
     """
-    folded = pa.array([fold(t) for t in texts.to_pylist()], pa.string())
-    lengths = pc.count_substring_regex(folded, _WORD_RE2).to_numpy(zero_copy_only=False)
-    lengths = np.maximum(lengths.astype(np.float64), 1.0)
+    if not texts or not terms:
+        return np.zeros(len(texts), dtype=np.float64)
+    tf, words = term_frequencies(texts, terms)
+    lengths = np.maximum(np.asarray(words, dtype=np.float64), 1.0)
     norm = K1 * (1 - B + B * lengths / lengths.mean())
-    joined = "\n".join(folded.to_pylist())
-    scores = np.zeros(len(folded), dtype=np.float64)
-    n = max(total_rows, len(folded))
-    for term in terms:
-        forms = _forms(term, joined)
-        if not forms:
-            continue
-        pattern = r"\b(?:" + "|".join(re.escape(f) for f in forms) + r")\b"
-        tf = pc.count_substring_regex(folded, pattern).to_numpy(zero_copy_only=False)
-        tf = tf.astype(np.float64)
-        df = int(np.count_nonzero(tf))
-        idf = math.log(1 + (n - df + 0.5) / (df + 0.5))
-        scores += idf * tf * (K1 + 1) / (tf + norm)
+    n = max(total_rows, len(texts))
+    df = np.count_nonzero(tf, axis=1)
+    idf = np.log(1 + (n - df + 0.5) / (df + 0.5))
+    scores: np.ndarray[Any, Any] = (idf[:, None] * tf * (K1 + 1) / (tf + norm)).sum(axis=0)
     return scores

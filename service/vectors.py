@@ -307,7 +307,7 @@ class ChunkStore(LanceDBVectorStore):
         )
         if found.num_rows == 0:
             return []
-        scores = owner_bm25(found.column("text").combine_chunks(), terms, self.count_where(where))
+        scores = owner_bm25(found.column("text").to_pylist(), terms, self.count_where(where))
         ids = found.column("id").to_pylist()
         order = sorted(
             (i for i in range(found.num_rows) if scores[i] > 0),

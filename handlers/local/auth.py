@@ -8,9 +8,10 @@ from __future__ import annotations
 import ipaddress
 from typing import Literal
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from pydantic import BaseModel, Field
 
+from handlers.local.limits import SignInThrottle
 from service.adapters.local_identity import (
     LocalIdentity,
     check_password,
@@ -72,18 +73,28 @@ def configured_passwords(settings: Settings) -> dict[str, str] | None:
 
 
 def add_login_route(
-    app: FastAPI, identity: LocalIdentity, *, passwords: dict[str, str] | None
+    app: FastAPI,
+    identity: LocalIdentity,
+    *,
+    passwords: dict[str, str] | None,
+    throttle: SignInThrottle | None = None,
 ) -> None:
-    """``POST /auth/dev-login``; ``passwords=None`` means any user name signs in."""
+    """``POST /auth/dev-login``; ``passwords=None`` means any user name signs in. With
+    passwords, ``throttle`` bounds guessing per client address and per user name."""
 
     @app.post(
         "/auth/dev-login",
         response_model=TokenResponse,
         tags=["auth"],
-        responses={401: {"model": ErrorBody, "description": ErrorCode.UNAUTHORIZED.value}},
+        responses={
+            401: {"model": ErrorBody, "description": ErrorCode.UNAUTHORIZED.value},
+            429: {"model": ErrorBody, "description": ErrorCode.RATE_LIMITED.value},
+        },
     )
-    def dev_login(body: DevLoginRequest) -> TokenResponse:
+    def dev_login(body: DevLoginRequest, request: Request) -> TokenResponse:
         """Sign in locally and get an access token."""
+        if passwords is not None and throttle is not None:
+            throttle.check(request.client.host if request.client else "?", body.username)
         if passwords is not None and not check_password(
             passwords, body.username, body.password or ""
         ):

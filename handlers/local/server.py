@@ -23,6 +23,7 @@ from starlette.types import Scope
 from handlers.api import create_api
 from handlers.local.auth import add_login_route, is_loopback, local_identity
 from handlers.local.guard import HostOriginGuard
+from handlers.local.limits import BodyLimit, SignInThrottle, header_timeout_protocol
 from handlers.local.uploads import UploadSigner, add_upload_route
 from handlers.local.ws import add_chat_route
 from handlers.logs import log_access
@@ -89,10 +90,12 @@ def create_local_app(services: Services, options: ServerOptions) -> FastAPI:
     app = create_api(services, identity, upload_target=signer.target, title="RAG service (local)")
     app.router.lifespan_context = _lifespan(services)
     app.middleware("http")(log_access)
-    add_login_route(app, identity, passwords=options.passwords)
+    throttle = SignInThrottle(settings.sign_in_attempts_per_minute)
+    add_login_route(app, identity, passwords=options.passwords, throttle=throttle)
     add_upload_route(app, services, signer)
     add_chat_route(app, services, identity)
     _add_web_app(app, options.web_dir)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_json_bytes)
     app.add_middleware(
         HostOriginGuard, hosts=_own_hosts(settings, options.host), origins=settings.allowed_origins
     )
@@ -222,4 +225,6 @@ def run_server(
         log_config=None,
         access_log=False,  # replaced by handlers.logs.log_access, which drops query strings
         timeout_graceful_shutdown=5,
+        timeout_keep_alive=services.settings.keep_alive_timeout_s,
+        http=header_timeout_protocol(services.settings.header_timeout_s),
     )
