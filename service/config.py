@@ -177,6 +177,10 @@ class Settings(BaseSettings):
     sign_in_attempts_per_minute: int = Field(
         default=10, ge=1, description="per address and per user name, when passwords are set"
     )
+    max_connections_per_user: int = Field(default=8, ge=1, le=256)
+    max_questions_per_user: int = Field(
+        default=4, ge=1, le=64, description="answers in flight per person, over all connections"
+    )
 
     @field_validator("admins", mode="before")
     @classmethod
