@@ -27,7 +27,7 @@ STOP_WORDS = frozenset(
     "a an and are as at be but by for if in into is it no not of on or such that the their "
     "then there these they this to was will with".split()
 )
-_WORD = re.compile(r"[^\W_]+")
+_WORD = re.compile(r"[^\W_]+")  # letters and digits: "_" splits words, as in the index
 _COMBINING = re.compile("[\u0300-\u036f]")
 _SEP = "\x00"  # joins texts for one pass; never in extracted text
 
@@ -60,12 +60,12 @@ def query_terms(text: str) -> list[str]:
 
 def _prefix(term: str) -> str:
     # Words stemming to a term start with all of it but its last letter (y/i and e endings).
-    return re.escape(term if len(term) <= 3 else term[:-1])
+    return term if len(term) <= 3 else term[:-1]
 
 
 def term_frequencies(texts: list[str], terms: list[str]) -> tuple[np.ndarray[Any, Any], list[int]]:
     """``tf[t, i]``: how often a word of ``texts[i]`` stems to ``terms[t]``; and each text's
-    length in words. One regular-expression pass over all texts."""
+    length in words. Found by substring search over all texts joined, stems checked."""
     folded = fold(_SEP.join(texts)).split(_SEP)
     starts = [0]
     for text in folded[:-1]:
@@ -74,12 +74,17 @@ def term_frequencies(texts: list[str], terms: list[str]) -> tuple[np.ndarray[Any
     index = {term: i for i, term in enumerate(terms)}
     stem = _stemmer()
     tf = np.zeros((len(terms), len(folded)), dtype=np.float64)
-    pattern = re.compile(r"\b(?:" + "|".join(sorted({_prefix(t) for t in terms})) + r")[^\W_]*")
-    for match in pattern.finditer(joined):
-        word = match.group()
-        row = index.get(stem(word)) if len(word) <= MAX_TOKEN_CHARS else None
-        if row is not None:
-            tf[row, bisect_right(starts, match.start()) - 1] += 1
+    for prefix in sorted({_prefix(t) for t in terms}):
+        # str.find runs at C speed; only real occurrences reach Python
+        at = joined.find(prefix)
+        while at != -1:
+            if at == 0 or not joined[at - 1].isalnum():
+                word = _WORD.match(joined, at)
+                found = word.group() if word else ""
+                row = index.get(stem(found)) if len(found) <= MAX_TOKEN_CHARS else None
+                if row is not None:
+                    tf[row, bisect_right(starts, at) - 1] += 1
+            at = joined.find(prefix, at + 1)
     return tf, [len(text.split()) for text in folded]
 
 
