@@ -18,6 +18,7 @@ from service.config import Mode, Settings
 from service.documents import DocumentService
 from service.ingestion import IngestLimits, Ingestor, ParseFn
 from service.ports import BlobStore, JobQueue, Notifier, Registry
+from service.private_files import make_private
 from service.providers import build_answerer, build_embedding
 from service.retrieval import FusionWeights
 from service.sandbox import shared_sandbox
@@ -120,7 +121,7 @@ def build_services(
 ) -> Services:
     """Wire the services for ``settings.mode`` (``embed_model`` lets tests share one model)."""
     if settings.mode is Mode.LOCAL:
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        make_private(settings.data_dir)
     if embed_model is None:
         embed_model, embed_model_id, dim = build_embedding(settings)
     else:
