@@ -178,6 +178,12 @@ class Settings(BaseSettings):
         default=10, ge=1, description="per address and per user name, when passwords are set"
     )
     max_connections_per_user: int = Field(default=8, ge=1, le=256)
+    passwords_reload_s: float = Field(
+        default=30.0, gt=0, description="removing a password ends that person's tokens this soon"
+    )
+    session_check_interval_s: float = Field(
+        default=30.0, gt=0, description="an open WebSocket's token is checked again this often"
+    )
     max_questions_per_user: int = Field(
         default=4, ge=1, le=64, description="answers in flight per person, over all connections"
     )

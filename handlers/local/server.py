@@ -21,7 +21,14 @@ from starlette.responses import Response
 from starlette.types import Scope
 
 from handlers.api import create_api
-from handlers.local.auth import add_login_route, is_loopback, local_identity
+from handlers.local.auth import (
+    GatedIdentity,
+    PasswordBook,
+    add_login_route,
+    configured_passwords,
+    is_loopback,
+    local_identity,
+)
 from handlers.local.guard import HostOriginGuard
 from handlers.local.limits import BodyLimit, SignInThrottle, header_timeout_protocol
 from handlers.local.uploads import UploadSigner, add_upload_route
@@ -86,20 +93,33 @@ def create_local_app(services: Services, options: ServerOptions) -> FastAPI:
             " (user:password,...) or RAG_LOCAL_PASSWORDS_FILE"
         )
     identity, secret = local_identity(settings)
+    book = _password_book(settings, options)
+    gated = GatedIdentity(identity, book.allows)
     signer = UploadSigner(secret, ttl_s=settings.upload_url_ttl_s)
-    app = create_api(services, identity, upload_target=signer.target, title="RAG service (local)")
+    app = create_api(services, gated, upload_target=signer.target, title="RAG service (local)")
     app.router.lifespan_context = _lifespan(services)
     app.middleware("http")(log_access)
     throttle = SignInThrottle(settings.sign_in_attempts_per_minute)
-    add_login_route(app, identity, passwords=options.passwords, throttle=throttle)
+    add_login_route(app, identity, passwords=book, throttle=throttle)
     add_upload_route(app, services, signer)
-    add_chat_route(app, services, identity)
+    add_chat_route(app, services, gated)
     _add_web_app(app, options.web_dir)
     app.add_middleware(BodyLimit, max_bytes=settings.max_json_bytes)
     app.add_middleware(
         HostOriginGuard, hosts=_own_hosts(settings, options.host), origins=settings.allowed_origins
     )
     return app
+
+
+def _password_book(settings: Settings, options: ServerOptions) -> PasswordBook:
+    """Passwords from the settings are re-read (a removed person loses their tokens);
+    passwords passed in directly stay as given."""
+    from_settings = settings.local_passwords is not None or settings.local_passwords_file
+    if options.passwords is not None and from_settings:
+        return PasswordBook(
+            lambda: configured_passwords(settings), reload_s=settings.passwords_reload_s
+        )
+    return PasswordBook(lambda: options.passwords, reload_s=float("inf"))
 
 
 def _own_hosts(settings: Settings, bind: str) -> set[str]:

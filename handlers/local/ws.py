@@ -7,14 +7,17 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
+import time
 from collections.abc import Generator
 from concurrent.futures import Executor
 
+import jwt
 from fastapi import FastAPI, WebSocket
 from pydantic import BaseModel
 from starlette.websockets import WebSocketDisconnect
 
 from service.adapters.notifier import InProcessNotifier
+from service.config import Settings
 from service.errors import ErrorCode, RagError
 from service.models import (
     AskAction,
@@ -224,6 +227,7 @@ def add_chat_route(app: FastAPI, services: Services, identity: Identity) -> None
             await websocket.send_text(encode_event(error))
             await websocket.close(code=RATE_LIMITED_CLOSE)
             return
+        watchdog = asyncio.create_task(_end_with_session(websocket, identity, token, settings))
         try:
             connection = ChatConnection(
                 websocket,
@@ -235,4 +239,27 @@ def add_chat_route(app: FastAPI, services: Services, identity: Identity) -> None
             )
             await connection.run()
         finally:
+            watchdog.cancel()
             limits.give_back("connections", who.user_id)
+
+
+async def _end_with_session(
+    websocket: WebSocket, identity: Identity, token: str, settings: Settings
+) -> None:
+    """Check the token again every ``session_check_interval_s`` and at its expiry; once it is
+    no longer valid (expired, or its user's password removed) say so and close (4401). The
+    web app then reconnects with a fresh token."""
+    expires = float(jwt.decode(token, options={"verify_signature": False}).get("exp", 0))
+    while True:
+        until_expiry = max(0.0, expires - time.time()) + 0.05
+        await asyncio.sleep(min(settings.session_check_interval_s, until_expiry))
+        try:
+            identity.verify(token)
+        except RagError:
+            break
+    error = ErrorEvent(code=ErrorCode.UNAUTHORIZED, message="the session ended: sign in again")
+    try:
+        await websocket.send_text(encode_event(error))
+        await websocket.close(code=UNAUTHORIZED_CLOSE)
+    except (WebSocketDisconnect, RuntimeError):
+        pass  # already gone
