@@ -29,7 +29,7 @@ from handlers.local.auth import (
     is_loopback,
     local_identity,
 )
-from handlers.local.guard import HostOriginGuard
+from handlers.local.guard import HostOriginGuard, SecurityHeaders
 from handlers.local.limits import BodyLimit, SignInThrottle, header_timeout_protocol
 from handlers.local.uploads import UploadSigner, add_upload_route
 from handlers.local.ws import add_chat_route
@@ -105,6 +105,7 @@ def create_local_app(services: Services, options: ServerOptions) -> FastAPI:
     add_chat_route(app, services, gated)
     _add_web_app(app, options.web_dir)
     app.add_middleware(BodyLimit, max_bytes=settings.max_json_bytes)
+    app.add_middleware(SecurityHeaders)
     app.add_middleware(
         HostOriginGuard, hosts=_own_hosts(settings, options.host), origins=settings.allowed_origins
     )

@@ -3,6 +3,8 @@ and origins (probed against the real server process)."""
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -81,3 +83,41 @@ def test_configured_public_host_and_origin_are_served(make_services: Any) -> Non
     assert public.get("/health", headers={"Origin": "http://rag.example.org"}).status_code == 403
     other = TestClient(app, base_url="http://other.example.org")
     assert other.get("/health").status_code == 400
+
+
+HEADERS = {
+    "x-content-type-options": "nosniff",
+    "referrer-policy": "no-referrer",
+    "x-frame-options": "DENY",
+}
+
+
+def test_every_page_has_the_security_headers(make_services: Any, tmp_path: Path) -> None:
+    web = tmp_path / "web"
+    web.mkdir()
+    (web / "index.html").write_text("<!doctype html><title>app</title>")
+    app = create_local_app(make_services(), ServerOptions(host="127.0.0.1", web_dir=web))
+    client = TestClient(app, base_url="http://127.0.0.1")
+    for path in ("/", "/index.html", "/config.json", "/health", "/docs", "/openapi.json", "/nope"):
+        response = client.get(path, headers={"Accept": "text/html"})
+        for name, value in HEADERS.items():
+            assert response.headers.get(name) == value, (path, name)
+        csp = response.headers["content-security-policy"]
+        assert "script-src 'self'" in csp and "frame-ancestors 'none'" in csp, path
+        assert "unsafe-inline" not in csp.split("script-src")[1].split(";")[0]
+
+
+def test_api_docs_load_nothing_from_elsewhere(make_services: Any) -> None:
+    app = create_local_app(make_services(), ServerOptions(host="127.0.0.1"))
+    client = TestClient(app, base_url="http://127.0.0.1")
+    page = client.get("/docs")
+    assert page.status_code == 200
+    html = page.text
+    assert "http://" not in html and "https://" not in html and "//cdn" not in html
+    assert "<script>" not in html.replace(" ", "")  # no inline script (CSP forbids it)
+    for src in re.findall(r'(?:src|href)="([^"]+)"', html):
+        if src.startswith("#"):
+            continue
+        asset = client.get("/" + src.lstrip("/"))
+        assert asset.status_code == 200, src
+    assert client.get("/redoc").status_code == 404  # ReDoc's page loads from a CDN: gone
