@@ -224,3 +224,16 @@ def _add_document_routes(api: FastAPI) -> None:
     def reindex_document(doc_id: str, who: CallerDep, svc: ServicesDep) -> Document:
         """Index the document again (new version); progress arrives as ``document`` events."""
         return svc.documents.reindex(who, doc_id)
+
+    @api.post(
+        "/documents/{doc_id}/upload",
+        response_model=CreateDocumentResponse,
+        responses={**missing, **_errors(ErrorCode.CONFLICT)},
+    )
+    def restart_upload(
+        doc_id: str, who: CallerDep, svc: ServicesDep, request: Request
+    ) -> CreateDocumentResponse:
+        """A new upload target for a document whose bytes never arrived (or were refused)."""
+        doc = svc.documents.restart_upload(who, doc_id)
+        make_target: UploadTargetFactory = request.app.state.upload_target
+        return CreateDocumentResponse(document=doc, upload=make_target(doc, str(request.base_url)))

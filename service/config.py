@@ -184,6 +184,12 @@ class Settings(BaseSettings):
     session_check_interval_s: float = Field(
         default=30.0, gt=0, description="an open WebSocket's token is checked again this often"
     )
+    # quotas are off unless set: checking one lists the person's documents on every upload
+    max_documents_per_user: int | None = Field(default=None, ge=1, description="documents")
+    max_bytes_per_user: int | None = Field(default=None, ge=1, description="bytes of documents")
+    upload_grace_s: float = Field(
+        default=600.0, ge=0, description="after the upload URL expires, then FAILED"
+    )
     max_questions_per_user: int = Field(
         default=4, ge=1, le=64, description="answers in flight per person, over all connections"
     )

@@ -15,7 +15,7 @@ from service.adapters.sqlite_registry import SqliteRegistry
 from service.catalog import active_table_name
 from service.chat import ChatService
 from service.config import Mode, Settings
-from service.documents import DocumentService
+from service.documents import DocumentService, Quota
 from service.ingestion import IngestLimits, Ingestor, ParseFn
 from service.ports import BlobStore, JobQueue, Notifier, Registry
 from service.private_files import make_private
@@ -169,6 +169,11 @@ def build_services(
             queue=queue,
             store=store,
             max_bytes=settings.max_upload_bytes,
+            quota=Quota(
+                documents=settings.max_documents_per_user,
+                bytes=settings.max_bytes_per_user,
+                upload_deadline_s=settings.upload_url_ttl_s + settings.upload_grace_s,
+            ),
         ),
         ingestor=ingestor,
         chat=chat,

@@ -34,6 +34,8 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         retention_s=services.settings.maintenance_retention_s,
         vector_index_min_rows=services.settings.vector_index_min_rows,
     )
+    expired = services.documents.expire_uploads()  # "upload never arrived" (issue 13)
+    metrics.add_metric(name="UploadsExpired", unit=MetricUnit.Count, value=expired)
     metrics.add_metric(name="MaintenanceSeconds", unit=MetricUnit.Seconds, value=report.seconds)
     metrics.add_metric(
         name="TableVersionsRemoved",

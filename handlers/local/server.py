@@ -171,6 +171,7 @@ def _maintain(services: Services, stop: threading.Event) -> None:
                 retention_s=settings.maintenance_retention_s,
                 vector_index_min_rows=settings.vector_index_min_rows,
             )
+            services.documents.expire_uploads()
         except Exception:  # one failed run must not end the schedule; the next one retries
             log.exception("maintenance failed")
 
