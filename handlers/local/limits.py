@@ -74,6 +74,7 @@ def with_header_timeout(base: type[Any], seconds: float) -> type[Any]:
 
     class HeaderDeadline(base):  # type: ignore[misc, valid-type]
         _deadline: asyncio.TimerHandle | None = None
+        _upgraded = False
 
         def connection_made(self, transport: asyncio.Transport) -> None:
             super().connection_made(transport)
@@ -81,13 +82,22 @@ def with_header_timeout(base: type[Any], seconds: float) -> type[Any]:
 
         def data_received(self, data: bytes) -> None:
             super().data_received(data)
-            if self._deadline is None and _between_requests(self):
+            if self._deadline is None and not self._upgraded and _between_requests(self):
                 self._arm()
 
         def connection_lost(self, exc: Exception | None) -> None:
+            self._disarm()
+            super().connection_lost(exc)
+
+        def handle_websocket_upgrade(self, *args: Any) -> None:
+            self._upgraded = True  # the WebSocket protocol owns the connection from here
+            self._disarm()
+            super().handle_websocket_upgrade(*args)
+
+        def _disarm(self) -> None:
             if self._deadline is not None:
                 self._deadline.cancel()
-            super().connection_lost(exc)
+                self._deadline = None
 
         def _arm(self) -> None:
             waiting_after = self.cycle

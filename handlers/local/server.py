@@ -41,7 +41,7 @@ from service.wiring import Services
 
 log = logging.getLogger(__name__)
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]  # the repository (this file: handlers/local/)
 WEB_DIR = ROOT / "frontend" / "dist"
 SAMPLES_DIR = ROOT / "samples" / "docs"
 SAMPLES_MARKER = "samples-ingested.json"

@@ -159,3 +159,13 @@ def test_sign_in_throttle_window_slides() -> None:
         throttle.check("a", "w")  # address a's budget
     now[0] = 61.0
     throttle.check("c", "u")
+
+
+def test_header_deadline_spares_open_websockets(server: Server) -> None:
+    """The header deadline (4 s here) ends only connections still sending headers."""
+    from tests.server.client import Chat
+
+    with Chat(server, login(server, "patient")) as chat:
+        time.sleep(6)
+        chat.send({"action": "ping"})
+        assert chat.wait_for(lambda e: True) == {"type": "pong"}
