@@ -77,7 +77,9 @@ def test_rest_new_upload_target(make_services: Callable[..., Services]) -> None:
     from handlers.local.server import ServerOptions, create_local_app
 
     svc = make_services()
-    client = TestClient(create_local_app(svc, ServerOptions(host="127.0.0.1")), base_url="http://127.0.0.1")
+    client = TestClient(
+        create_local_app(svc, ServerOptions(host="127.0.0.1")), base_url="http://127.0.0.1"
+    )
     token = client.post("/auth/dev-login", json={"username": "ann"}).json()["access_token"]
     auth = {"Authorization": f"Bearer {token}"}
     created = client.post("/documents", json={"filename": "n.txt"}, headers=auth).json()

@@ -71,8 +71,13 @@ def test_rest_inputs_that_are_not_valid_text_are_400(make_services: Any, path: s
 
 def test_log_lines_are_json_and_cannot_be_forged() -> None:
     record = logging.LogRecord(
-        "rag.test", logging.INFO, __file__, 1, "chat request %s ended",
-        ('r1\n2026-01-01 INFO rag: forged line {"x": 1}',), None,
+        "rag.test",
+        logging.INFO,
+        __file__,
+        1,
+        "chat request %s ended",
+        ('r1\n2026-01-01 INFO rag: forged line {"x": 1}',),
+        None,
     )
     line = JsonFormatter().format(record)
     assert "\n" not in line

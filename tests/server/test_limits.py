@@ -8,9 +8,8 @@ import socket
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from urllib.parse import urlsplit
-
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
@@ -19,7 +18,6 @@ from fastapi.testclient import TestClient
 from handlers.local.limits import SignInThrottle
 from handlers.local.server import ServerOptions, create_local_app
 from service.errors import RateLimited
-
 from tests.server.client import bearer, create, login, wait_status
 from tests.server.conftest import Server
 
@@ -27,7 +25,9 @@ SLOW_UPLOADS = 45  # more than the 40 shared worker threads
 
 
 @contextmanager
-def slow_upload(server: Server, target: dict[str, str], declared: int = 100_000) -> Iterator[socket.socket]:
+def slow_upload(
+    server: Server, target: dict[str, str], declared: int = 100_000
+) -> Iterator[socket.socket]:
     """An upload whose headers and first byte arrive, then (unless the caller sends more)
     nothing."""
     parts = urlsplit(target["url"])
@@ -116,7 +116,9 @@ def test_json_bodies_are_bounded(server: Server) -> None:
         yield b'"}'
 
     streamed = httpx.post(
-        f"{server.url}/auth/dev-login", content=chunks(), headers={"Content-Type": "application/json"}
+        f"{server.url}/auth/dev-login",
+        content=chunks(),
+        headers={"Content-Type": "application/json"},
     )
     assert streamed.status_code == 413
     token = login(server, "bounded")
@@ -144,7 +146,9 @@ def test_password_guessing_is_throttled_per_address_and_user(make_services: Any)
     assert right.status_code == 429
     # another user name from another address is not affected by ann's budget
     other = TestClient(app, base_url="http://127.0.0.1", client=("10.0.0.9", 5000))
-    assert other.post("/auth/dev-login", json={"username": "bob", "password": "x"}).status_code == 401
+    assert (
+        other.post("/auth/dev-login", json={"username": "bob", "password": "x"}).status_code == 401
+    )
 
 
 def test_sign_in_throttle_window_slides() -> None:

@@ -20,14 +20,14 @@ def test_websocket_closes_when_its_token_expires(make_services: Callable[..., Se
     app = create_local_app(services, ServerOptions(host="127.0.0.1"))
     identity, _ = local_identity(services.settings)
     short = identity.issue("ann", ttl_s=2)
-    with TestClient(app, base_url="http://127.0.0.1") as client:
-        with client.websocket_connect(f"ws://127.0.0.1/ws?token={short}") as ws:
-            ws.send_json({"action": "ping"})
-            assert ws.receive_json() == {"type": "pong"}
-            event = ws.receive_json()  # nothing else is sent until the token expires
-            assert event["type"] == "error" and event["code"] == "unauthorized"
-            closed = ws.receive()
-            assert closed["type"] == "websocket.close" and closed["code"] == 4401
+    client = TestClient(app, base_url="http://127.0.0.1")
+    with client, client.websocket_connect(f"ws://127.0.0.1/ws?token={short}") as ws:
+        ws.send_json({"action": "ping"})
+        assert ws.receive_json() == {"type": "pong"}
+        event = ws.receive_json()  # nothing else is sent until the token expires
+        assert event["type"] == "error" and event["code"] == "unauthorized"
+        closed = ws.receive()
+        assert closed["type"] == "websocket.close" and closed["code"] == 4401
 
 
 def test_removed_password_invalidates_tokens(
@@ -42,9 +42,9 @@ def test_removed_password_invalidates_tokens(
     app = create_local_app(services, options)
     with TestClient(app, base_url="http://127.0.0.1") as client:
         tokens = {
-            user: client.post(
-                "/auth/dev-login", json={"username": user, "password": pw}
-            ).json()["access_token"]
+            user: client.post("/auth/dev-login", json={"username": user, "password": pw}).json()[
+                "access_token"
+            ]
             for user, pw in (("ann", "pw1"), ("bob", "pw2"))
         }
         me = {u: {"Authorization": f"Bearer {t}"} for u, t in tokens.items()}
