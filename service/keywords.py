@@ -35,7 +35,7 @@ _SEP = "\x00"  # joins texts for one pass; never in extracted text
 @lru_cache(maxsize=1)
 def _stemmer() -> Callable[[str], str]:
     # Imported on first use: nltk is slow to import and only the keyword path needs it.
-    from nltk.stem.snowball import EnglishStemmer
+    from nltk.stem.snowball import EnglishStemmer  # type: ignore[import-untyped]
 
     return lru_cache(maxsize=65_536)(EnglishStemmer().stem)
 

@@ -72,7 +72,7 @@ def with_header_timeout(base: type[Any], seconds: float) -> type[Any]:
     """A uvicorn HTTP protocol class that closes a connection whose request headers are not
     complete ``seconds`` after its bytes started arriving (uvicorn itself waits forever)."""
 
-    class HeaderDeadline(base):  # type: ignore[misc, valid-type]
+    class HeaderDeadline(base):  # type: ignore[misc]
         _deadline: asyncio.TimerHandle | None = None
         _upgraded = False
 
