@@ -72,9 +72,7 @@ def main() -> None:
     parser.add_argument("--limit-questions", type=int, default=None)
     parser.add_argument("--text-only", action="store_true")
     args = parser.parse_args()
-    systems = [
-        s for s in default_systems() if not args.text_only or s.mode is RetrievalMode.TEXT
-    ]
+    systems = [s for s in default_systems() if not args.text_only or s.mode is RetrievalMode.TEXT]
     model = HashEmbedding() if args.text_only else None
     questions = load_questions(EVAL / "questions.jsonl")[: args.limit_questions]
     report: dict[str, Any] = {}
