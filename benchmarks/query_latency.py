@@ -34,13 +34,14 @@ from service.config import Settings
 from service.embeddings import MiniLMEmbedding
 from service.maintenance import run_maintenance
 from service.rerank import SentenceReranker
-from service.retrieval import HybridRetriever
+from service.retrieval import HybridRetriever, fuse
 from service.vectors import ALL_PARTITIONS, ChunkStore, Hit, chunk_schema, connect, open_table
 
 DEFAULTS = Settings()
 DEPTH = DEFAULTS.candidates  # the service's default candidate depth per retriever
 WEIGHTS = DEFAULTS.fusion
 DIM = 384
+RESULT_COLUMNS = ["id", "doc_id", "owner", "text", "filename", "page", "chunk_index"]
 OWNERS = 100
 K = 10
 
@@ -146,6 +147,26 @@ def run_size(
         )
         return retriever.search(qtexts[i], embedding=qvecs[i].tolist())
 
+    def table_wide_text(i: int) -> list[Hit]:
+        """The keyword search before issue 13: the index's table-wide BM25 scores as they are."""
+        rows = (
+            store._t.search(MatchQuery(qtexts[i], "text"), query_type="fts")
+            .where(f.eq("owner", qowners[i]), prefilter=True)
+            .select([*RESULT_COLUMNS, "_score"])
+            .limit(DEPTH)
+            .to_list()
+        )
+        return [Hit(**{c: r[c] for c in RESULT_COLUMNS}, score=r["_score"]) for r in rows]
+
+    def before_issue_13(i: int) -> list[Hit]:
+        """Hybrid as it was before per-owner keyword statistics, for the same-run comparison."""
+        text = pool.submit(table_wide_text, i)
+        vector = store.search_vector(qvecs[i].tolist(), owner=qowners[i], k=DEPTH)
+        return fuse(vector, text.result(), WEIGHTS, K)
+
+    def ours_text(i: int) -> list[Hit]:
+        return store.search_text(qtexts[i], owner=qowners[i], k=DEPTH)
+
     def ours_vector(i: int) -> list[Hit]:
         return store.search_vector(qvecs[i].tolist(), owner=qowners[i], k=K)
 
@@ -207,6 +228,9 @@ def run_size(
     recall = statistics.mean(len(a & b) / K for a, b in zip(exact, got, strict=True))
     results = {
         "service_hybrid": percentiles(timed(ours, q)),
+        "service_hybrid_table_wide_bm25_before_issue_13": percentiles(timed(before_issue_13, q)),
+        "service_text_only_owner_bm25": percentiles(timed(ours_text, q)),
+        "service_text_only_table_wide_bm25_before": percentiles(timed(table_wide_text, q)),
         "service_vector_only": percentiles(timed(ours_vector, q)),
         "query_embedding": percentiles(embed_times),
         "a_plain_lancedb_vector_no_index": percentiles(timed(plain, q)),

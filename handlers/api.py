@@ -16,6 +16,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from handlers.docs import add_docs
 from service.errors import ErrorCode, Forbidden, RagError, Unauthorized
 from service.models import (
     CreateDocumentRequest,
@@ -112,7 +113,13 @@ def create_api(
         upload_target: makes the upload target returned by ``POST /documents``.
         title: the OpenAPI title.
     """
-    api = FastAPI(title=title, version="1", responses=_errors(ErrorCode.UNAUTHORIZED))
+    api = FastAPI(
+        title=title,
+        version="1",
+        responses=_errors(ErrorCode.UNAUTHORIZED),
+        docs_url=None,  # handlers.docs serves /docs from the app itself (no CDN)
+        redoc_url=None,
+    )
     api.state.services = services
     api.state.identity = identity
     api.state.upload_target = upload_target
@@ -120,6 +127,7 @@ def create_api(
     _add_meta_routes(api)
     _add_listing_routes(api)
     _add_document_routes(api)
+    add_docs(api)
     return api
 
 
@@ -216,3 +224,16 @@ def _add_document_routes(api: FastAPI) -> None:
     def reindex_document(doc_id: str, who: CallerDep, svc: ServicesDep) -> Document:
         """Index the document again (new version); progress arrives as ``document`` events."""
         return svc.documents.reindex(who, doc_id)
+
+    @api.post(
+        "/documents/{doc_id}/upload",
+        response_model=CreateDocumentResponse,
+        responses={**missing, **_errors(ErrorCode.CONFLICT)},
+    )
+    def restart_upload(
+        doc_id: str, who: CallerDep, svc: ServicesDep, request: Request
+    ) -> CreateDocumentResponse:
+        """A new upload target for a document whose bytes never arrived (or were refused)."""
+        doc = svc.documents.restart_upload(who, doc_id)
+        make_target: UploadTargetFactory = request.app.state.upload_target
+        return CreateDocumentResponse(document=doc, upload=make_target(doc, str(request.base_url)))

@@ -3,6 +3,7 @@ shaped like a JWT are redacted from every record, and the access log carries pat
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import sys
@@ -43,10 +44,27 @@ class RedactingFormatter(logging.Formatter):
         return redact(super().format(record))
 
 
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line, redacted: a newline or quote inside any field (a client's
+    ``request_id``, a file name) is escaped, so no field can forge a log line."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        """The record as one line of JSON."""
+        entry = {
+            "time": self.formatTime(record),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": redact(record.getMessage()),
+        }
+        if record.exc_info:
+            entry["exception"] = redact(self.formatException(record.exc_info))
+        return json.dumps(entry, ensure_ascii=True)
+
+
 def configure_logging(level: int = logging.INFO) -> None:
     """One stderr handler on the root logger, redacting; uvicorn's loggers propagate to it."""
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(RedactingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.setFormatter(JsonFormatter())
     handler.addFilter(RedactingFilter())
     root = logging.getLogger()
     for old in list(root.handlers):

@@ -219,9 +219,59 @@ class Settings(BaseSettings):
     max_requests_per_connection: int = Field(default=4, ge=1, le=64)
     chat_threads: int = Field(default=4, ge=1, le=64)
 
+    # --- local server hardening (issue 13) ------------------------------------------------------
+    public_hosts: Annotated[frozenset[str], NoDecode] = Field(
+        default=frozenset(),
+        description="host names the local server answers to besides loopback (comma-separated)",
+    )
+    allowed_origins: Annotated[frozenset[str], NoDecode] = Field(
+        default=frozenset(),
+        description="browser origins allowed besides the server's own, e.g. http://host:5173",
+    )
+    max_json_bytes: int = Field(
+        default=256 * 1024, ge=1024, description="request body cap of every non-upload endpoint"
+    )
+    header_timeout_s: float = Field(
+        default=10.0, gt=0, description="a connection's request headers must arrive within this"
+    )
+    keep_alive_timeout_s: int = Field(default=5, ge=1, le=120)
+    upload_idle_timeout_s: float = Field(
+        default=30.0, gt=0, description="an upload sending nothing for this long is ended"
+    )
+    upload_min_bytes_per_s: int = Field(
+        default=1024, ge=0, description="average upload rate required after the idle timeout"
+    )
+    max_uploads_per_user: int = Field(default=4, ge=1, le=64, description="at once, per person")
+    sign_in_attempts_per_minute: int = Field(
+        default=10, ge=1, description="per address and per user name, when passwords are set"
+    )
+    max_connections_per_user: int = Field(default=8, ge=1, le=256)
+    passwords_reload_s: float = Field(
+        default=30.0, gt=0, description="removing a password ends that person's tokens this soon"
+    )
+    session_check_interval_s: float = Field(
+        default=30.0, gt=0, description="an open WebSocket's token is checked again this often"
+    )
+    # quotas are off unless set: checking one lists the person's documents on every upload
+    max_documents_per_user: int | None = Field(default=None, ge=1, description="documents")
+    max_bytes_per_user: int | None = Field(default=None, ge=1, description="bytes of documents")
+    upload_grace_s: float = Field(
+        default=600.0, ge=0, description="after the upload URL expires, then FAILED"
+    )
+    max_questions_per_user: int = Field(
+        default=4, ge=1, le=64, description="answers in flight per person, over all connections"
+    )
+
     @field_validator("admins", mode="before")
     @classmethod
     def _split_admins(cls, value: object) -> object:
+        if isinstance(value, str):
+            return frozenset(part.strip() for part in value.split(",") if part.strip())
+        return value
+
+    @field_validator("public_hosts", "allowed_origins", mode="before")
+    @classmethod
+    def _split_lists(cls, value: object) -> object:
         if isinstance(value, str):
             return frozenset(part.strip() for part in value.split(",") if part.strip())
         return value

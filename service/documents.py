@@ -6,10 +6,11 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 from contextlib import suppress
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from service.errors import Conflict, NotFound, TooLarge
+from service.errors import Conflict, Forbidden, NotFound, TooLarge
 from service.models import Document, DocumentPage, DocumentStatus, IngestJob
 from service.naming import normalize_filename, validate_user_id
 from service.ports import BlobStore, ChunkRows, JobQueue, Principal, Registry
@@ -31,12 +32,14 @@ class DocumentService:
         queue: JobQueue,
         store: ChunkRows,
         max_bytes: int,
+        quota: Quota | None = None,
     ) -> None:
         self._registry = registry
         self._blobs = blobs
         self._queue = queue
         self._store = store
         self.max_bytes = max_bytes
+        self.quota = quota or Quota()
 
     def create(
         self, owner: str, filename: str, *, size: int | None = None, content_type: str | None = None
@@ -44,6 +47,7 @@ class DocumentService:
         """Register a document awaiting its bytes (status UPLOADING)."""
         if size is not None and size > self.max_bytes:
             raise TooLarge(f"file is larger than the limit of {self.max_bytes} bytes")
+        self._check_quota(owner, size or 0)
         doc_id = uuid.uuid4().hex
         now = datetime.now(UTC)
         doc = Document(
@@ -65,12 +69,17 @@ class DocumentService:
         """Stream the bytes of an UPLOADING document to the blob store and queue it."""
         if doc.status is not DocumentStatus.UPLOADING:
             raise Conflict("this document has already been uploaded")
+        limit = min(self.max_bytes, self._bytes_left(doc.owner, doc.doc_id))
         try:
-            stored = self._blobs.put(doc.blob_key, chunks, max_bytes=self.max_bytes)
+            stored = self._blobs.put(doc.blob_key, chunks, max_bytes=limit)
         except TooLarge as exc:
             self.fail_upload(doc.doc_id, exc.message)
             raise
-        return self.mark_uploaded(doc.doc_id, size=stored.size, sha256=stored.sha256)
+        try:
+            return self.mark_uploaded(doc.doc_id, size=stored.size, sha256=stored.sha256)
+        except (NotFound, Conflict):  # deleted (or restarted) while its bytes arrived
+            self._blobs.delete(doc.blob_key)
+            raise
 
     def fail_upload(self, doc_id: str, reason: str) -> None:
         """An upload was refused: UPLOADING -> FAILED with the reason (never left dangling)."""
@@ -158,3 +167,83 @@ class DocumentService:
         if doc is None:
             raise NotFound("document not found")
         return doc
+
+    # --- quotas and uploads that never arrive (issue 13) ---------------------------------------
+
+    def _usage(self, owner: str, *, excluding: str | None = None) -> tuple[int, int]:
+        """(documents, bytes) of ``owner``, from the registry."""
+        count = total = 0
+        cursor: str | None = None
+        while True:
+            page = self._registry.list(owner, cursor=cursor, limit=1000)
+            for doc in page.items:
+                if doc.doc_id != excluding:
+                    count, total = count + 1, total + (doc.size or 0)
+            if not (cursor := page.next_cursor):
+                return count, total
+
+    def _check_quota(self, owner: str, size: int) -> None:
+        if self.quota.documents is None and self.quota.bytes is None:
+            return
+        count, total = self._usage(owner)
+        if self.quota.documents is not None and count >= self.quota.documents:
+            raise Forbidden(f"document quota reached ({self.quota.documents} documents)")
+        if self.quota.bytes is not None and total + size > self.quota.bytes:
+            raise TooLarge(f"storage quota reached ({self.quota.bytes} bytes)")
+
+    def _bytes_left(self, owner: str, doc_id: str) -> int:
+        if self.quota.bytes is None:
+            return self.max_bytes
+        return max(0, self.quota.bytes - self._usage(owner, excluding=doc_id)[1])
+
+    def expire_uploads(self, *, now: datetime | None = None) -> int:
+        """UPLOADING documents whose upload URL expired more than the grace period ago end
+        FAILED ("upload never arrived"); returns how many. Run by scheduled maintenance."""
+        cutoff = (now or datetime.now(UTC)) - timedelta(seconds=self.quota.upload_deadline_s)
+        expired, cursor = 0, None
+        while True:
+            page = self._registry.list(None, cursor=cursor, limit=1000)
+            for doc in page.items:
+                if doc.status is DocumentStatus.UPLOADING and doc.updated_at < cutoff:
+                    with suppress(Conflict, NotFound):  # it arrived (or went) meanwhile
+                        self._registry.transition(
+                            doc.doc_id,
+                            expect_status=[DocumentStatus.UPLOADING],
+                            expect_version=doc.version,
+                            status=DocumentStatus.FAILED,
+                            error=UPLOAD_NEVER_ARRIVED,
+                        )
+                        expired += 1
+            if not (cursor := page.next_cursor):
+                return expired
+
+    def restart_upload(self, who: Principal, doc_id: str) -> Document:
+        """A document whose bytes never arrived (or were refused) awaits them again, as a new
+        version; the caller then gets a fresh upload target."""
+        doc = self.get(who, doc_id)
+        failed_upload = doc.status is DocumentStatus.FAILED and (doc.error or "").startswith(
+            ("upload", UPLOAD_NEVER_ARRIVED)
+        )
+        if doc.status is not DocumentStatus.UPLOADING and not failed_upload:
+            raise Conflict("this document's bytes have already arrived")
+        self._blobs.delete(doc.blob_key)  # a partial earlier attempt
+        return self._registry.transition(
+            doc_id,
+            expect_status=[doc.status],
+            expect_version=doc.version,
+            status=DocumentStatus.UPLOADING,
+            bump_version=True,
+            error=None,
+        )
+
+
+UPLOAD_NEVER_ARRIVED = "upload never arrived"
+
+
+@dataclass(frozen=True)
+class Quota:
+    """Per-person limits (None: unlimited) and when a missing upload is given up."""
+
+    documents: int | None = None
+    bytes: int | None = None
+    upload_deadline_s: float = 900 + 600

@@ -93,6 +93,12 @@ class Unavailable(RagError):
     code = ErrorCode.UNAVAILABLE
 
 
+class RateLimited(RagError):
+    """Over a per-person or per-address limit (questions, connections, uploads, sign-ins)."""
+
+    code = ErrorCode.RATE_LIMITED
+
+
 # --- providers saying they are overloaded (issue 14) -------------------------------------------
 
 BUSY_MESSAGE = "The model is busy right now; try again in a few seconds."

@@ -14,6 +14,7 @@ from service.models import AskAction, CancelAction, ClientMessage, ErrorEvent, P
 
 MAX_MESSAGE_BYTES = 128 * 1024  # API Gateway's message limit: the same bound everywhere
 ACTIONS = ("ask", "cancel", "ping")
+MAX_DEPTH = 16  # the deepest valid message (ask with history) is 3 levels
 
 ClientAction = AskAction | CancelAction | PingAction
 _ADAPTER: TypeAdapter[ClientAction] = TypeAdapter(ClientMessage)
@@ -35,6 +36,10 @@ def parse_client_message(raw: str | bytes) -> ClientAction | ErrorEvent:
         data = json.loads(raw)
     except (ValueError, UnicodeDecodeError):
         return _error(None, "the message is not valid JSON")
+    except RecursionError:  # nesting deeper than the parser's stack
+        return _error(None, "the message is nested too deeply")
+    if not _is_text(data):  # lone surrogates could neither be answered nor logged
+        return _error(None, "the message is nested too deeply or has text that is not Unicode")
     if not isinstance(data, dict):
         return _error(None, "the message must be a JSON object")
     request_id = _request_id(data)
@@ -45,6 +50,23 @@ def parse_client_message(raw: str | bytes) -> ClientAction | ErrorEvent:
         return _ADAPTER.validate_python(data)
     except ValidationError as exc:
         return _error(request_id, _describe(exc))
+
+
+def _is_text(data: Any, depth: int = 0) -> bool:
+    """Whether every string (keys too) encodes as UTF-8, and nesting stays shallow."""
+    if depth > MAX_DEPTH:
+        return False
+    if isinstance(data, str):
+        try:
+            data.encode("utf-8")
+        except UnicodeEncodeError:
+            return False
+        return True
+    if isinstance(data, dict):
+        return all(_is_text(k) and _is_text(v, depth + 1) for k, v in data.items())
+    if isinstance(data, list):
+        return all(_is_text(v, depth + 1) for v in data)
+    return True
 
 
 def encode_event(event: BaseModel) -> str:

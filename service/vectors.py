@@ -34,6 +34,7 @@ from llama_index.vector_stores.lancedb import LanceDBVectorStore
 
 from service import filters as f
 from service.errors import BadRequest, ModelMismatch
+from service.keywords import owner_bm25, query_terms
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +47,9 @@ VECTOR_INDEX = "vector_idx"
 # recall@10 0.975 at 100k rows / 100 owners, against 0.64 with half of them); without a vector
 # index LanceDB ignores this and searches exactly.
 ALL_PARTITIONS = 100_000
+# Keyword search reads at most this many matching rows of one owner; below it the owner's
+# statistics are exact (README, Security: past it, which rows are scored is the index's choice).
+KEYWORD_SCAN_LIMIT = 5000
 _RESULT_COLUMNS = ["id", "doc_id", "owner", "text", "filename", "page", "chunk_index"]
 
 
@@ -315,16 +319,32 @@ class ChunkStore(LanceDBVectorStore):
     ) -> list[Hit]:
         """BM25 full-text search over ``owner``'s rows; the query is never parsed as syntax."""
         where = self._where(owner, doc_ids)
-        if not text.strip():
+        terms = query_terms(text)
+        if not terms:
             return []
-        rows = (
+        # The index finds every matching row of the owner (prefiltered, so the set never
+        # depends on others' rows); scores come from the owner's statistics (service.keywords).
+        found = (
             self._t.search(_match(text), query_type="fts")
             .where(where, prefilter=True)
-            .select([*_RESULT_COLUMNS, "_score"])
-            .limit(k)
-            .to_list()
+            .select([*_RESULT_COLUMNS, "_score"])  # the index's score: fetched, not used
+            .limit(KEYWORD_SCAN_LIMIT)
+            .to_arrow()
         )
-        return [_hit(row, float(row["_score"])) for row in rows]
+        if found.num_rows == 0:
+            return []
+        scores = owner_bm25(found.column("text").to_pylist(), terms, self.count_where(where))
+        ids = found.column("id").to_pylist()
+        order = sorted(
+            (i for i in range(found.num_rows) if scores[i] > 0),
+            key=lambda i: (-scores[i], ids[i]),
+        )[:k]
+        rows = found.take(order).to_pylist()
+        return [_hit(row, float(scores[i])) for row, i in zip(rows, order, strict=True)]
+
+    def count_where(self, where: str) -> int:
+        """Rows matching a filter built by this module."""
+        return int(self._t.count_rows(where))
 
     def count(self, *, owner: str | None = None, doc_id: str | None = None) -> int:
         """Rows, optionally of one owner and/or document."""

@@ -271,8 +271,9 @@ def local_storage(settings: Settings) -> Storage:
     from service.adapters.sqlite_db import SqliteDb
     from service.adapters.sqlite_queue import SqliteJobQueue
     from service.adapters.sqlite_registry import SqliteRegistry
+    from service.private_files import make_private
 
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    make_private(settings.data_dir)
     db = SqliteDb(settings.sqlite_path)
     queue = SqliteJobQueue(
         db,
@@ -337,7 +338,7 @@ def build_services(
 ) -> Services:
     """Wire the services for ``settings.mode`` (``embed_model`` lets tests share one model;
     ``answerer`` replaces the configured answer generator)."""
-    from service.documents import DocumentService
+    from service.documents import DocumentService, Quota
 
     storage = build_storage(settings)
     holder: list[Services] = []
@@ -347,6 +348,11 @@ def build_services(
         queue=storage.queue,
         store=_LazyRows(lambda: holder[0].store),
         max_bytes=settings.max_upload_bytes,
+        quota=Quota(
+            documents=settings.max_documents_per_user,
+            bytes=settings.max_bytes_per_user,
+            upload_deadline_s=settings.upload_url_ttl_s + settings.upload_grace_s,
+        ),
     )
     services = Services(
         storage=storage,

@@ -31,6 +31,8 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """Run one maintenance pass (an EventBridge schedule invokes this)."""
     services = _services()
     report = services.maintain()
+    expired = services.documents.expire_uploads()  # "upload never arrived" (issue 13)
+    metrics.add_metric(name="UploadsExpired", unit=MetricUnit.Count, value=expired)
     metrics.add_metric(name="MaintenanceSeconds", unit=MetricUnit.Seconds, value=report.seconds)
     metrics.add_metric(
         name="TableVersionsRemoved",

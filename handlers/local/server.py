@@ -21,7 +21,16 @@ from starlette.responses import Response
 from starlette.types import Scope
 
 from handlers.api import create_api
-from handlers.local.auth import add_login_route, is_loopback, local_identity
+from handlers.local.auth import (
+    GatedIdentity,
+    PasswordBook,
+    add_login_route,
+    configured_passwords,
+    is_loopback,
+    local_identity,
+)
+from handlers.local.guard import HostOriginGuard, SecurityHeaders
+from handlers.local.limits import BodyLimit, SignInThrottle, header_timeout_protocol
 from handlers.local.uploads import UploadSigner, add_upload_route
 from handlers.local.ws import add_chat_route
 from handlers.logs import log_access
@@ -32,7 +41,7 @@ from service.wiring import Services
 
 log = logging.getLogger(__name__)
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[2]  # the repository (this file: handlers/local/)
 WEB_DIR = ROOT / "frontend" / "dist"
 SAMPLES_DIR = ROOT / "samples" / "docs"
 SAMPLES_MARKER = "samples-ingested.json"
@@ -84,15 +93,42 @@ def create_local_app(services: Services, options: ServerOptions) -> FastAPI:
             " (user:password,...) or RAG_LOCAL_PASSWORDS_FILE"
         )
     identity, secret = local_identity(settings)
+    book = _password_book(settings, options)
+    gated = GatedIdentity(identity, book.allows)
     signer = UploadSigner(secret, ttl_s=settings.upload_url_ttl_s)
-    app = create_api(services, identity, upload_target=signer.target, title="RAG service (local)")
+    app = create_api(services, gated, upload_target=signer.target, title="RAG service (local)")
     app.router.lifespan_context = _lifespan(services)
     app.middleware("http")(log_access)
-    add_login_route(app, identity, passwords=options.passwords)
+    throttle = SignInThrottle(settings.sign_in_attempts_per_minute)
+    add_login_route(app, identity, passwords=book, throttle=throttle)
     add_upload_route(app, services, signer)
-    add_chat_route(app, services, identity)
+    add_chat_route(app, services, gated)
     _add_web_app(app, options.web_dir)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_json_bytes)
+    app.add_middleware(SecurityHeaders)
+    app.add_middleware(
+        HostOriginGuard, hosts=_own_hosts(settings, options.host), origins=settings.allowed_origins
+    )
     return app
+
+
+def _password_book(settings: Settings, options: ServerOptions) -> PasswordBook:
+    """Passwords from the settings are re-read (a removed person loses their tokens);
+    passwords passed in directly stay as given."""
+    from_settings = settings.local_passwords is not None or settings.local_passwords_file
+    if options.passwords is not None and from_settings:
+        return PasswordBook(
+            lambda: configured_passwords(settings), reload_s=settings.passwords_reload_s
+        )
+    return PasswordBook(lambda: options.passwords, reload_s=float("inf"))
+
+
+def _own_hosts(settings: Settings, bind: str) -> set[str]:
+    """Loopback names (always), the configured public names, and a concrete bind address."""
+    hosts = set(settings.public_hosts)
+    if bind not in ("0.0.0.0", "::", ""):  # noqa: S104 - a wildcard names no host
+        hosts.add(bind.strip("[]"))
+    return hosts
 
 
 def _lifespan(services: Services) -> Callable[[FastAPI], Any]:
@@ -132,6 +168,7 @@ def _maintain(services: Services, stop: threading.Event) -> None:
         try:
             services.maintain()
             run_upkeep(services)
+            services.documents.expire_uploads()
         except Exception:  # one failed run must not end the schedule; the next one retries
             log.exception("maintenance failed")
 
@@ -207,4 +244,6 @@ def run_server(
         log_config=None,
         access_log=False,  # replaced by handlers.logs.log_access, which drops query strings
         timeout_graceful_shutdown=5,
+        timeout_keep_alive=services.settings.keep_alive_timeout_s,
+        http=header_timeout_protocol(services.settings.header_timeout_s),
     )

@@ -1,5 +1,5 @@
 """Local upload targets: single-use, expiring ``PUT`` URLs of the local server, signed with its
-secret, streaming the body to the blob store with the size limit enforced while streaming."""
+secret; the body is received with the size limit enforced while it streams in."""
 
 from __future__ import annotations
 
@@ -7,15 +7,18 @@ import asyncio
 import hashlib
 import hmac
 import secrets
+import tempfile
 import threading
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
+from typing import IO
 from urllib.parse import urlencode
 
 from fastapi import FastAPI, Query, Request
 from starlette.concurrency import run_in_threadpool
 
-from service.errors import Forbidden, NotFound, TooLarge
+from service.config import Settings
+from service.errors import BadRequest, Forbidden, NotFound, RateLimited, TooLarge
 from service.models import Document, ErrorBody, UploadTarget
 from service.wiring import Services
 
@@ -66,14 +69,26 @@ class UploadSigner:
 
 
 def add_upload_route(app: FastAPI, services: Services, signer: UploadSigner) -> None:
-    """``PUT /uploads/{doc_id}?expires&nonce&signature``: the signature is the authority."""
+    """``PUT /uploads/{doc_id}?expires&nonce&signature``: the signature is the authority.
+
+    The body is received on the event loop into a spooled temporary file (no shared worker
+    thread waits on a slow client), with the size limit, an idle timeout, a minimum average
+    rate and a per-person cap on uploads at once; the stored copy is then made in a thread.
+    """
     limit = services.documents.max_bytes
+    settings = services.settings
+    active: dict[str, int] = {}  # owner -> uploads in progress (touched on the loop only)
 
     @app.put(
         UPLOAD_PATH,
         response_model=Document,
         tags=["uploads"],
-        responses={403: {"model": ErrorBody}, 409: {"model": ErrorBody}, 413: {"model": ErrorBody}},
+        responses={
+            403: {"model": ErrorBody},
+            409: {"model": ErrorBody},
+            413: {"model": ErrorBody},
+            429: {"model": ErrorBody},
+        },
     )
     async def upload(
         doc_id: str,
@@ -89,25 +104,54 @@ def add_upload_route(app: FastAPI, services: Services, signer: UploadSigner) -> 
             reason = f"file is larger than the limit of {limit} bytes"
             await run_in_threadpool(services.documents.fail_upload, doc_id, reason)
             raise TooLarge(reason)
-        doc = services.registry.get(doc_id)
+        doc = await run_in_threadpool(services.registry.get, doc_id)
         if doc is None:
             raise NotFound("document not found")
-        chunks = _blocking_chunks(request.stream(), asyncio.get_running_loop())
-        return await run_in_threadpool(services.documents.receive_bytes, doc, chunks)
-
-
-def _blocking_chunks(
-    stream: AsyncIterator[bytes], loop: asyncio.AbstractEventLoop
-) -> Iterator[bytes]:
-    """Let a worker thread pull the request body from the event loop, chunk by chunk, so the
-    blob store (sync) can stop reading the moment the limit is passed."""
-
-    async def next_chunk() -> bytes | None:
+        if active.get(doc.owner, 0) >= settings.max_uploads_per_user:
+            raise RateLimited("too many uploads at once: wait for one to finish")
+        active[doc.owner] = active.get(doc.owner, 0) + 1
         try:
-            return await stream.__anext__()
-        except StopAsyncIteration:
-            return None
+            body = await _spool(request.stream(), limit, settings)
+        except (TooLarge, BadRequest) as exc:
+            await run_in_threadpool(services.documents.fail_upload, doc_id, exc.message)
+            raise
+        finally:
+            active[doc.owner] -= 1
+            if not active[doc.owner]:
+                del active[doc.owner]
+        with body:
+            return await run_in_threadpool(services.documents.receive_bytes, doc, _chunks(body))
 
-    while (chunk := asyncio.run_coroutine_threadsafe(next_chunk(), loop).result()) is not None:
-        if chunk:
-            yield chunk
+
+async def _spool(stream: AsyncIterator[bytes], limit: int, settings: Settings) -> IO[bytes]:
+    """The request body in a temporary file; ``TooLarge`` past ``limit``, ``BadRequest`` if the
+    client goes quiet for the idle timeout or averages under the minimum rate after it."""
+    body = tempfile.SpooledTemporaryFile(max_size=1024 * 1024)  # noqa: SIM115 - returned
+    started, size = time.monotonic(), 0
+    try:
+        while True:
+            try:
+                chunk = await asyncio.wait_for(anext(stream), settings.upload_idle_timeout_s)
+            except StopAsyncIteration:
+                break
+            except TimeoutError:
+                raise BadRequest("the upload stalled: nothing arrived for too long") from None
+            size += len(chunk)
+            if size > limit:
+                raise TooLarge(f"file is larger than the limit of {limit} bytes")
+            body.write(chunk)
+            elapsed = time.monotonic() - started
+            if elapsed > settings.upload_idle_timeout_s and (
+                size < settings.upload_min_bytes_per_s * elapsed
+            ):
+                raise BadRequest("the upload is too slow")
+    except BaseException:
+        body.close()
+        raise
+    body.seek(0)
+    return body
+
+
+def _chunks(body: IO[bytes], size: int = 1024 * 1024) -> Iterator[bytes]:
+    while chunk := body.read(size):
+        yield chunk

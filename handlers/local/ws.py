@@ -7,13 +7,16 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
+import time
 from collections.abc import Generator
 from concurrent.futures import Executor
 
+import jwt
 from fastapi import FastAPI, WebSocket
 from pydantic import BaseModel
 from starlette.websockets import WebSocketDisconnect
 
+from service.config import Settings
 from service.errors import ErrorCode, RagError
 from service.models import (
     AskAction,
@@ -30,6 +33,33 @@ from service.wiring import Services
 log = logging.getLogger(__name__)
 
 UNAUTHORIZED_CLOSE = 4401  # before accept, uvicorn turns it into HTTP 403 on the handshake
+RATE_LIMITED_CLOSE = 4429
+
+
+class PersonLimits:
+    """Open connections and questions in flight, counted per person across all of their
+    connections (a per-connection cap alone lets one person open many connections)."""
+
+    def __init__(self, *, connections: int, questions: int) -> None:
+        self._max = {"connections": connections, "questions": questions}
+        self._counts: dict[tuple[str, str], int] = {}
+        self._lock = threading.Lock()
+
+    def take(self, kind: str, user: str) -> bool:
+        """Count one more ``kind`` for ``user``, unless that would pass the limit."""
+        with self._lock:
+            held = self._counts.get((kind, user), 0)
+            if held >= self._max[kind]:
+                return False
+            self._counts[(kind, user)] = held + 1
+            return True
+
+    def give_back(self, kind: str, user: str) -> None:
+        """One ``kind`` of ``user`` ended."""
+        with self._lock:
+            held = self._counts.pop((kind, user), 0) - 1
+            if held > 0:
+                self._counts[(kind, user)] = held
 
 
 class ChatConnection:
@@ -43,12 +73,14 @@ class ChatConnection:
         *,
         executor: Executor,
         max_in_flight: int,
+        limits: PersonLimits | None = None,
     ) -> None:
         self._ws = websocket
         self._services = services
         self._who = who
         self._executor = executor
         self._max = max_in_flight
+        self._limits = limits or PersonLimits(connections=1, questions=max_in_flight)
         self._out: asyncio.Queue[str] = asyncio.Queue()
         self._running: dict[str, threading.Event] = {}
         self._gone = threading.Event()
@@ -105,12 +137,18 @@ class ChatConnection:
         if rid in self._running:
             self._send(_error(rid, ErrorCode.BAD_REQUEST, "this request_id is already running"))
             return
-        if len(self._running) >= self._max:
+        user = self._who.user_id
+        if len(self._running) >= self._max or not self._limits.take("questions", user):
             self._send(_error(rid, ErrorCode.RATE_LIMITED, "too many questions in flight"))
             return
         flag = self._running[rid] = threading.Event()
         future = self._loop.run_in_executor(self._executor, self._answer, ask, flag)
-        future.add_done_callback(lambda _f: self._running.pop(rid, None))
+
+        def finished(_future: object) -> None:
+            self._running.pop(rid, None)
+            self._limits.give_back("questions", user)
+
+        future.add_done_callback(finished)
 
     def _answer(self, ask: AskAction, stop: threading.Event) -> None:
         """Runs in a worker thread: stream the answer's events until done or stopped."""
@@ -164,7 +202,12 @@ def _error(request_id: str, code: ErrorCode, message: str) -> ErrorEvent:
 
 
 def add_chat_route(app: FastAPI, services: Services, identity: Identity) -> None:
-    """``/ws?token=...``: refused (4401, HTTP 403 on the handshake) without a valid token."""
+    """``/ws?token=...``: refused (4401, HTTP 403 on the handshake) without a valid token; a
+    person over their connection limit gets a ``rate_limited`` error and is closed."""
+    settings = services.settings
+    limits = PersonLimits(
+        connections=settings.max_connections_per_user, questions=settings.max_questions_per_user
+    )
 
     @app.websocket("/ws")
     async def chat_socket(websocket: WebSocket, token: str = "") -> None:
@@ -174,11 +217,44 @@ def add_chat_route(app: FastAPI, services: Services, identity: Identity) -> None
             await websocket.close(code=UNAUTHORIZED_CLOSE)
             return
         await websocket.accept()
-        connection = ChatConnection(
-            websocket,
-            services,
-            who,
-            executor=app.state.chat_executor,
-            max_in_flight=services.settings.max_requests_per_connection,
-        )
-        await connection.run()
+        if not limits.take("connections", who.user_id):
+            error = ErrorEvent(code=ErrorCode.RATE_LIMITED, message="too many open connections")
+            await websocket.send_text(encode_event(error))
+            await websocket.close(code=RATE_LIMITED_CLOSE)
+            return
+        watchdog = asyncio.create_task(_end_with_session(websocket, identity, token, settings))
+        try:
+            connection = ChatConnection(
+                websocket,
+                services,
+                who,
+                executor=app.state.chat_executor,
+                max_in_flight=settings.max_requests_per_connection,
+                limits=limits,
+            )
+            await connection.run()
+        finally:
+            watchdog.cancel()
+            limits.give_back("connections", who.user_id)
+
+
+async def _end_with_session(
+    websocket: WebSocket, identity: Identity, token: str, settings: Settings
+) -> None:
+    """Check the token again every ``session_check_interval_s`` and at its expiry; once it is
+    no longer valid (expired, or its user's password removed) say so and close (4401). The
+    web app then reconnects with a fresh token."""
+    expires = float(jwt.decode(token, options={"verify_signature": False}).get("exp", 0))
+    while True:
+        until_expiry = max(0.0, expires - time.time()) + 0.05
+        await asyncio.sleep(min(settings.session_check_interval_s, until_expiry))
+        try:
+            identity.verify(token)
+        except RagError:
+            break
+    error = ErrorEvent(code=ErrorCode.UNAUTHORIZED, message="the session ended: sign in again")
+    try:
+        await websocket.send_text(encode_event(error))
+        await websocket.close(code=UNAUTHORIZED_CLOSE)
+    except (WebSocketDisconnect, RuntimeError):
+        pass  # already gone

@@ -1,7 +1,8 @@
 """Cognito access-token verification (the ``Identity`` port on AWS).
 
 Checks the RS256 signature against the user pool's JWKS key named by ``kid`` (cached; an
-unknown ``kid`` refreshes the set once, at most every ``refresh_cooldown_s``), then ``iss``,
+unknown ``kid`` refreshes the set once, at most every ``refresh_cooldown_s``; a failed fetch is
+retried with exponential backoff, not on every request), then ``iss``,
 ``token_use == "access"``, ``client_id`` and expiry. Light to import, because the WebSocket
 authorizer's cold start pays for it: no LlamaIndex, LanceDB or boto3, and the RS256 check uses
 ``cryptography``'s RSA primitives directly (PyJWT pulls in all of ``cryptography`` and its X.509
@@ -30,6 +31,7 @@ from service.ports import Principal
 
 ALGORITHM = "RS256"
 MIN_KEY_BITS = 2048
+MAX_BACKOFF_S = 60.0
 Fetch = Callable[[str], dict[str, Any]]
 
 
@@ -87,6 +89,7 @@ class CognitoIdentity:
         fetch: Fetch = fetch_json,
         refresh_cooldown_s: float = 30.0,
         leeway_s: float = 0.0,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         if not user_pool_id or not client_id:
             raise ValueError("a Cognito user pool id and app client id are required")
@@ -99,6 +102,9 @@ class CognitoIdentity:
         self._leeway = leeway_s
         self._keys: dict[str, rsa.RSAPublicKey] = {}
         self._fetched_at = float("-inf")
+        self._clock = clock
+        self._failures = 0  # consecutive failed fetches
+        self._retry_at = float("-inf")  # no fetch before this after a failure (backoff)
         self._lock = threading.Lock()
 
     def verify(self, token: str) -> Principal:
@@ -140,7 +146,12 @@ class CognitoIdentity:
 
     def _key(self, kid: str) -> rsa.RSAPublicKey:
         with self._lock:
-            if kid not in self._keys and time.monotonic() - self._fetched_at >= self._cooldown:
+            now = self._clock()
+            if (
+                kid not in self._keys
+                and now - self._fetched_at >= self._cooldown
+                and now >= self._retry_at
+            ):
                 self._refresh()
             key = self._keys.get(kid)
         if key is None:
@@ -152,8 +163,14 @@ class CognitoIdentity:
             jwks = self._fetch(self._jwks_url)
             keys = {str(k["kid"]): rsa_key(k) for k in jwks.get("keys", []) if k.get("kid")}
         except (OSError, ValueError, KeyError, TypeError, binascii.Error) as exc:
+            # Back off (1 s, 2 s, 4 s ... up to a minute) instead of fetching on every request
+            # while the endpoint fails.
+            self._failures += 1
+            delay = min(MAX_BACKOFF_S, 2.0 ** (self._failures - 1))
+            self._retry_at = self._clock() + delay
             raise Unauthorized("the signing keys could not be fetched") from exc
-        self._fetched_at = time.monotonic()
+        self._failures = 0
+        self._fetched_at = self._clock()
         self._keys = {kid: key for kid, key in keys.items() if key is not None}
 
 

@@ -94,6 +94,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         # maintenance runs often here, concurrently with everything the tests do (a retention
         # of 0 would break concurrent readers: lancedb warns so, and the default is 1 h)
         "RAG_MAINTENANCE_INTERVAL_S": "2",
+        # short enough for tests/server/test_limits.py to see them act
+        "RAG_UPLOAD_IDLE_TIMEOUT_S": "8",
+        "RAG_HEADER_TIMEOUT_S": "4",
     }
     args = [PY, str(Path(__file__).parent / "paced_server.py"), "{port}", str(PACE_S)]
     srv = Server(args, root / "data", root / "server.log", env).start()

@@ -151,7 +151,8 @@ def test_sign_in_off_loopback_needs_passwords(services: Services) -> None:
     with pytest.raises(ValueError, match="RAG_LOCAL_PASSWORDS"):
         create_local_app(services, ServerOptions(host="0.0.0.0"))
     app = create_local_app(services, ServerOptions(host="0.0.0.0", passwords={"ann": "pw"}))
-    client = TestClient(app)  # no lifespan: no threads needed for sign-in
+    # no lifespan: no threads needed for sign-in
+    client = TestClient(app, base_url="http://127.0.0.1")
     for body in (
         {"username": "ann"},
         {"username": "ann", "password": "nope"},

@@ -10,7 +10,7 @@ class FakeSocket {
   closed = false;
   onopen: (() => void) | null = null;
   onmessage: ((e: { data: unknown }) => void) | null = null;
-  onclose: (() => void) | null = null;
+  onclose: ((e?: { code: number }) => void) | null = null;
   onerror: (() => void) | null = null;
   constructor(readonly url: string) {
     FakeSocket.all.push(this);
@@ -32,6 +32,10 @@ class FakeSocket {
   serverDrop() {
     this.readyState = 3;
     this.onclose?.();
+  }
+  serverEnd(code: number) {
+    this.readyState = 3;
+    this.onclose?.({ code });
   }
 }
 
@@ -125,6 +129,18 @@ describe("ChatSocket", () => {
     FakeSocket.all[2]!.serverDrop();
     await vi.advanceTimersByTimeAsync(100);
     expect(FakeSocket.all).toHaveLength(4);
+  });
+
+  it("reconnects at once with a fresh token when the server ends the session (4401)", async () => {
+    const { socket, setToken } = make();
+    socket.start();
+    await flush();
+    FakeSocket.all[0]!.serverOpen();
+    setToken("renewed");
+    FakeSocket.all[0]!.serverEnd(4401); // the token expired or was revoked
+    await flush();
+    expect(FakeSocket.all).toHaveLength(2);
+    expect(FakeSocket.all[1]!.url).toContain("token=renewed");
   });
 
   it("does not reconnect after stop, and start/stop/start opens one socket", async () => {

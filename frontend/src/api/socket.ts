@@ -1,6 +1,9 @@
 import { asServerEvent, type ClientMessage, type ServerEvent } from "./types";
 import type { TokenSource } from "./rest";
 
+/** Close code of a session the server ended (handlers/local/ws.py UNAUTHORIZED_CLOSE). */
+export const SESSION_ENDED = 4401;
+
 export type SocketStatus = "connecting" | "open" | "reconnecting" | "stopped";
 
 export interface ChatSocketOptions {
@@ -104,7 +107,7 @@ export class ChatSocket {
     ws.onmessage = (e: MessageEvent) => {
       if (ws === this.ws) this.handleMessage(e.data);
     };
-    ws.onclose = () => this.handleClose(ws);
+    ws.onclose = (e?: CloseEvent) => this.handleClose(ws, e?.code);
     ws.onerror = () => {
       // A close event always follows; reconnecting happens there.
     };
@@ -132,11 +135,19 @@ export class ChatSocket {
     if (event) this.opts.onEvent(event);
   }
 
-  private handleClose(ws: WebSocket): void {
+  private handleClose(ws: WebSocket, code?: number): void {
     if (ws !== this.ws) return;
     this.ws = null;
     this.clearTimers();
-    if (!this.stopped) this.scheduleReconnect();
+    if (this.stopped) return;
+    if (code === SESSION_ENDED) {
+      // The server ended the session (token expired or revoked): not an outage, so reconnect
+      // at once; the token source gives a fresh token or sends the user to sign in.
+      this.attempt = 0;
+      void this.connect(this.generation);
+      return;
+    }
+    this.scheduleReconnect();
   }
 
   private scheduleReconnect(): void {
