@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 import re
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
@@ -69,7 +70,7 @@ def rebuild_index(
     slug = re.sub(r"[^a-z0-9]+", "-", model_id.lower()).strip("-")
     report = RebuildReport(
         active_table_name(db, settings.table_name),
-        f"{settings.table_name}-{slug}-{int(time.time())}",
+        f"{settings.table_name}-{slug}-{int(time.time())}-{uuid.uuid4().hex[:6]}",  # unique per run
     )
     store = ChunkStore(open_table(db, report.new_table, model_id=model_id, dim=dim))
     limits = settings.limits

@@ -85,7 +85,7 @@ def test_the_parser_sandbox_enforces_its_time_cap() -> None:
     sandbox = ParserSandbox(timeout_s=0.5, memory_mb=2048)
     try:
         with pytest.raises(Unprocessable, match="took longer"):
-            sandbox.parse(files.blank_pdf(10_000), DocType.PDF, max_pages=20_000)
+            sandbox.parse(files.blank_pdf(40_000), DocType.PDF, max_pages=50_000)  # ~2.5 s
         pages = sandbox.parse(b"still works", DocType.TEXT, max_pages=1)  # a fresh child
         assert [p.text for p in pages] == ["still works"]
     finally:

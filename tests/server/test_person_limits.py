@@ -15,7 +15,7 @@ from tests.server.paced_server import paced
 
 
 def _app(make_services: Callable[..., Services], **settings: Any) -> TestClient:
-    services = paced(make_services(**settings), 0.05)
+    services = paced(make_services(**settings).settings, 0.05)
     ingest(services, "ann", "notes.txt", b"The lighthouse keeper lights the lamp at dusk. " * 40)
     app = create_local_app(services, ServerOptions(host="127.0.0.1"))
     return TestClient(app, base_url="http://127.0.0.1")
