@@ -5,6 +5,7 @@ In this evaluation every document belongs to one owner, so both use the same sta
 principle; the numbers show what the re-scoring itself (tokenizer, stemmer, lengths) costs.
 
 Run: .venv/bin/python -m benchmarks.keyword_quality [--limit-questions N] [--text-only]
+     [--index-dir DIR]   # reuse an index `rag eval --index-dir DIR` built (skips ingestion)
 
 ``--text-only`` indexes with a stand-in embedding (a hash: no model time) and compares the
 full-text retriever alone, which never reads the vectors.
@@ -24,7 +25,14 @@ from llama_index.core.base.embeddings.base import BaseEmbedding
 
 from service import filters as f
 from service.config import Settings
-from service.evaluation import build_index, default_systems, evaluate, load_corpus, load_questions
+from service.evaluation import (
+    build_index,
+    default_systems,
+    evaluate,
+    load_corpus,
+    load_questions,
+    open_index,
+)
 from service.retrieval import RetrievalMode
 from service.vectors import _RESULT_COLUMNS, ChunkStore, Hit, _hit, _match
 
@@ -71,6 +79,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--limit-questions", type=int, default=None)
     parser.add_argument("--text-only", action="store_true")
+    parser.add_argument("--index-dir", type=Path, default=None)
     args = parser.parse_args()
     systems = [s for s in default_systems() if not args.text_only or s.mode is RetrievalMode.TEXT]
     model = HashEmbedding() if args.text_only else None
@@ -78,12 +87,15 @@ def main() -> None:
     report: dict[str, Any] = {}
     with tempfile.TemporaryDirectory() as tmp:
         CACHE.parent.mkdir(parents=True, exist_ok=True)
-        index = build_index(
-            load_corpus(EVAL / "corpus.jsonl.gz"),
-            Settings(data_dir=Path(tmp)),
-            embed_model=model,
-            cache_path=None if args.text_only else CACHE,
-        )
+        corpus = load_corpus(EVAL / "corpus.jsonl.gz")
+        cache = None if args.text_only else CACHE
+        if args.index_dir is not None:
+            settings = Settings(data_dir=args.index_dir)
+            index = open_index(corpus, settings, embed_model=model, cache_path=cache)
+        else:
+            index = build_index(
+                corpus, Settings(data_dir=Path(tmp)), embed_model=model, cache_path=cache
+            )
         report["per_owner"] = evaluate(index, questions, systems)
         per_owner_search = ChunkStore.search_text
         ChunkStore.search_text = table_wide_search_text  # type: ignore[method-assign]
