@@ -37,28 +37,13 @@ from service.llm_answer import SYSTEM_PROMPT, LlmAnswerer
 from service.models import ChatTurn
 from service.providers import build_answerer, build_llm
 from service.retrieval import HybridRetriever
-from service.vectors import Hit
+from service.vectors import Hit, node_hit
 
 if TYPE_CHECKING:
     from service.wiring import Services
 
 Postprocessors = Sequence[BaseNodePostprocessor]
 CONTEXT_PROMPT = SYSTEM_PROMPT + "\n\nSources:\n{context_str}"
-
-
-def node_hit(node: NodeWithScore) -> Hit:
-    """The service's ``Hit`` for a retrieved (possibly postprocessed) node."""
-    meta = node.node.metadata
-    return Hit(
-        id=node.node.node_id,
-        doc_id=str(meta.get("doc_id", "")),
-        owner=str(meta.get("owner", "")),
-        text=node.node.get_content(),
-        filename=str(meta.get("filename", "")),
-        page=meta.get("page"),
-        chunk_index=int(meta.get("chunk_index", 0)),
-        score=float(node.score or 0.0),
-    )
 
 
 class AnswererSynthesizer(BaseSynthesizer):

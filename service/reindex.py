@@ -20,7 +20,7 @@ from service.ingestion import ParseFn, index_document
 from service.models import Document, DocumentStatus, IngestReport
 from service.ports import BlobStore, Registry
 from service.vectors import ChunkStore, open_table
-from service.wiring import open_db, sandboxed_parser
+from service.wiring import open_db, parser_for
 
 log = logging.getLogger(__name__)
 
@@ -74,7 +74,7 @@ def rebuild_index(
     )
     store = ChunkStore(open_table(db, report.new_table, model_id=model_id, dim=dim))
     limits = settings.limits
-    parse_fn = parse_fn or sandboxed_parser(settings)
+    parse_fn = parse_fn or parser_for(settings)
     done: dict[str, tuple[int, int, IngestReport | None]] = {}  # doc_id -> version, chunks, report
     while todo := [
         d for d in indexed_documents(registry) if done.get(d.doc_id, (0,))[0] != d.version

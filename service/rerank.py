@@ -19,7 +19,7 @@ from llama_index.core.schema import NodeWithScore, QueryBundle
 
 from service.evidence import Embed
 from service.sentences import split_sentences
-from service.vectors import Hit
+from service.vectors import Hit, node_hit
 
 MAX_SENTENCES_PER_HIT = 12
 
@@ -91,18 +91,3 @@ class RerankPostprocessor(BaseNodePostprocessor):
         hits = [node_hit(n) for n in nodes]
         ranked = self.reranker.rerank(query_bundle.query_str, hits, self.top_n)
         return [NodeWithScore(node=by_id[h.id].node, score=h.score) for h in ranked]
-
-
-def node_hit(node: NodeWithScore) -> Hit:
-    """The hit behind a node made by ``service.vectors.hit_to_node``."""
-    meta = node.node.metadata
-    return Hit(
-        id=node.node.node_id,
-        doc_id=str(meta.get("doc_id", "")),
-        owner=str(meta.get("owner", "")),
-        text=node.node.get_content(),
-        filename=str(meta.get("filename", "")),
-        page=meta.get("page"),
-        chunk_index=int(meta.get("chunk_index", 0)),
-        score=float(node.score or 0.0),
-    )

@@ -21,7 +21,13 @@ import lancedb
 import pyarrow as pa
 from lancedb.index import FTS, Bitmap, BTree
 from lancedb.query import MatchQuery
-from llama_index.core.schema import BaseNode, NodeRelationship, RelatedNodeInfo, TextNode
+from llama_index.core.schema import (
+    BaseNode,
+    NodeRelationship,
+    NodeWithScore,
+    RelatedNodeInfo,
+    TextNode,
+)
 from llama_index.core.vector_stores.types import (
     FilterOperator,
     MetadataFilter,
@@ -433,4 +439,19 @@ def hit_to_node(hit: Hit) -> TextNode:
             "chunk_index": hit.chunk_index,
         },
         relationships={NodeRelationship.SOURCE: RelatedNodeInfo(node_id=hit.doc_id)},
+    )
+
+
+def node_hit(node: NodeWithScore) -> Hit:
+    """The ``Hit`` behind a node made by ``hit_to_node`` (possibly rescored by a postprocessor)."""
+    meta = node.node.metadata
+    return Hit(
+        id=node.node.node_id,
+        doc_id=str(meta.get("doc_id", "")),
+        owner=str(meta.get("owner", "")),
+        text=node.node.get_content(),
+        filename=str(meta.get("filename", "")),
+        page=meta.get("page"),
+        chunk_index=int(meta.get("chunk_index", 0)),
+        score=float(node.score or 0.0),
     )

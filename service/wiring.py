@@ -326,9 +326,6 @@ def parser_for(settings: Settings) -> ParseFn | None:
     return lambda data, doc_type, max_pages: sandbox.parse(data, doc_type, max_pages=max_pages)
 
 
-_parser = parser_for  # the name service.reindex callers may know
-
-
 def build_services(
     settings: Settings,
     *,
@@ -418,9 +415,3 @@ def _build_heavy(
         None if queue is None else Worker(queue, ingestor, max_receives=settings.queue_max_receives)
     )
     return Heavy(store=store, embed_model=embed_model, ingestor=ingestor, chat=chat, worker=worker)
-
-
-def sandboxed_parser(settings: Settings) -> ParseFn | None:
-    """The parser ingestion uses (isolated in a capped child process locally), for other
-    callers that parse stored documents, such as ``rag reindex --all``."""
-    return parser_for(settings)

@@ -7,8 +7,8 @@ from collections.abc import Sequence
 from llama_index.core.schema import NodeWithScore, QueryBundle
 
 from service.embeddings import MiniLMEmbedding
-from service.rerank import RerankPostprocessor, SentenceReranker, node_hit, rrf
-from service.vectors import Hit, hit_to_node
+from service.rerank import RerankPostprocessor, SentenceReranker, rrf
+from service.vectors import Hit, hit_to_node, node_hit
 from service.wiring import Services
 
 TEXTS = [
