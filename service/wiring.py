@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 
     from service.adapters.apigw_notifier import ApiGatewayNotifier
     from service.adapters.dynamo_connections import DynamoConnections
+    from service.adapters.local_identity import LocalIdentity
     from service.adapters.notifier import InProcessNotifier
     from service.adapters.s3_blob import S3BlobStore
     from service.adapters.sqlite_queue import SqliteJobQueue
@@ -303,16 +304,23 @@ def build_identity(settings: Settings) -> Identity:
         from service.adapters.cognito_identity import cognito_identity
 
         return cognito_identity(settings)
+    return local_identity(settings)[0]
+
+
+def local_identity(settings: Settings) -> tuple[LocalIdentity, bytes]:
+    """The local server's identity and its signing secret (made in the data dir on first use;
+    the server signs upload URLs with it too)."""
     from service.adapters.local_identity import LocalIdentity, load_or_create_secret
 
     secret = load_or_create_secret(settings.resolved_secret_file)
-    return LocalIdentity(
+    identity = LocalIdentity(
         secret,
         issuer=settings.token_issuer,
         client_id=settings.token_client_id,
         admins=settings.admins,
         ttl_s=settings.token_ttl_s,
     )
+    return identity, secret
 
 
 def parser_for(settings: Settings) -> ParseFn | None:

@@ -19,7 +19,6 @@ from handlers.local.limits import SignInThrottle
 from service.adapters.local_identity import (
     LocalIdentity,
     check_password,
-    load_or_create_secret,
     parse_passwords,
 )
 from service.config import Settings
@@ -54,19 +53,6 @@ def is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host.strip("[]")).is_loopback
     except ValueError:
         return False
-
-
-def local_identity(settings: Settings) -> tuple[LocalIdentity, bytes]:
-    """The local identity and the server secret (created in the data dir on first start)."""
-    secret = load_or_create_secret(settings.resolved_secret_file)
-    identity = LocalIdentity(
-        secret,
-        issuer=settings.token_issuer,
-        client_id=settings.token_client_id,
-        admins=settings.admins,
-        ttl_s=settings.token_ttl_s,
-    )
-    return identity, secret
 
 
 def configured_passwords(settings: Settings) -> dict[str, str] | None:

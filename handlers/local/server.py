@@ -27,7 +27,6 @@ from handlers.local.auth import (
     add_login_route,
     configured_passwords,
     is_loopback,
-    local_identity,
 )
 from handlers.local.guard import HostOriginGuard, SecurityHeaders
 from handlers.local.limits import BodyLimit, SignInThrottle, header_timeout_protocol
@@ -37,7 +36,7 @@ from handlers.logs import log_access
 from service.config import Settings
 from service.maintenance import run_upkeep
 from service.ports import Principal
-from service.wiring import Services
+from service.wiring import Services, local_identity
 
 log = logging.getLogger(__name__)
 

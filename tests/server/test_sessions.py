@@ -10,9 +10,8 @@ from pathlib import Path
 
 from fastapi.testclient import TestClient
 
-from handlers.local.auth import local_identity
 from handlers.local.server import ServerOptions, create_local_app
-from service.wiring import Services
+from service.wiring import Services, local_identity
 
 
 def test_websocket_closes_when_its_token_expires(make_services: Callable[..., Services]) -> None:
