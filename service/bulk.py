@@ -58,17 +58,16 @@ def collect_files(paths: Iterable[Path]) -> list[Path]:
     return found
 
 
-def ingest_and_wait(
+def add_files(
     services: Services,
     owner: str,
     files: Iterable[Path],
     *,
     on_refused: Callable[[Path, RagError], None] | None = None,
-    on_done: Callable[[IngestJob, Outcome], None] | None = None,
 ) -> list[Document]:
-    """Add ``files`` for ``owner``, run the local worker until the queue is empty, and return
-    the documents' final records. A file refused up front (too large, bad name) is reported to
-    ``on_refused`` and left out; without ``on_refused`` the error is raised."""
+    """Add ``files`` for ``owner`` (queued for ingestion) and return their records. A file
+    refused up front (too large, bad name) is reported to ``on_refused`` and left out; without
+    ``on_refused`` the error is raised."""
     queued: list[Document] = []
     for path in files:
         try:
@@ -77,7 +76,22 @@ def ingest_and_wait(
             if on_refused is None:
                 raise
             on_refused(path, exc)
-    return wait_for(services, queued, on_done=on_done)
+    return queued
+
+
+def ingest_and_wait(
+    services: Services,
+    owner: str,
+    files: Iterable[Path],
+    *,
+    on_refused: Callable[[Path, RagError], None] | None = None,
+    on_done: Callable[[IngestJob, Outcome], None] | None = None,
+) -> list[Document]:
+    """``add_files``, then run the local worker until the queue is empty, and return the
+    documents' final records."""
+    return wait_for(
+        services, add_files(services, owner, files, on_refused=on_refused), on_done=on_done
+    )
 
 
 def wait_for(

@@ -168,13 +168,11 @@ def ingest(
     files = collect_files(paths)
     if not files:
         raise typer.BadParameter("no files found")
-    queued = []
-    for path in files:
-        try:
-            queued.append(svc.documents.add(who.user_id, path.name, path.read_bytes()))
-        except RagError as exc:
-            err.print(f"[yellow]skipped[/yellow] {path}: {exc.message}")
-    final = run_jobs(svc, queued)
+
+    def skipped(path: Path, exc: RagError) -> None:
+        err.print(f"[yellow]skipped[/yellow] {path}: {exc.message}")
+
+    final = run_jobs(svc, bulk.add_files(svc, who.user_id, files, on_refused=skipped))
     print_documents(final, json_out)
     if any(d.status is DocumentStatus.FAILED for d in final):
         raise typer.Exit(code=1)
@@ -328,9 +326,7 @@ def demo(
     if not svc.documents.list(who, limit=1).items:
         files = collect_files([samples])
         err.print(f"Indexing {len(files)} sample documents for user {user!r} (first start only)…")
-        print_documents(
-            run_jobs(svc, [svc.documents.add(user, p.name, p.read_bytes()) for p in files]), False
-        )
+        print_documents(run_jobs(svc, bulk.add_files(svc, user, files)), False)
     chat(ctx, user=user)
 
 

@@ -17,6 +17,7 @@ import numpy as np
 from llama_index.core.base.embeddings.base import BaseEmbedding
 from llama_index.core.bridge.pydantic import PrivateAttr
 
+from service.bulk import wait_for
 from service.config import Settings
 from service.evaluation.data import Section, document_bytes
 from service.maintenance import run_maintenance
@@ -115,12 +116,11 @@ def build_index(
     ``settings.data_dir``, then run maintenance so the full-text index covers every row."""
     svc = _services(settings, embed_model, cache_path)
     started = time.monotonic()
-    sections = {}
+    sections, docs = {}, []
     for section in corpus:
         name = section.id if section.raw is not None else _file_name(section.id)
-        doc = svc.documents.add(EVAL_OWNER, name, document_bytes(section))
-        sections[doc.doc_id] = section.id
-    assert svc.worker is not None
+        docs.append(svc.documents.add(EVAL_OWNER, name, document_bytes(section)))
+        sections[docs[-1].doc_id] = section.id
     done = [0]
 
     def tick(*_: object) -> None:
@@ -128,7 +128,7 @@ def build_index(
         if progress:
             progress(done[0], len(sections))
 
-    svc.worker.drain(on_done=tick)
+    wait_for(svc, docs, on_done=tick)
     run_maintenance(svc.store, retention_s=settings.maintenance_retention_s)
     return _tally(EvalIndex(svc, sections, time.monotonic() - started))
 

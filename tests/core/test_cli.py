@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from handlers.cli.main import app
@@ -96,3 +97,18 @@ def test_empty_question_is_refused(tmp_path: Path) -> None:
 def test_readme_names_exactly_the_two_setup_commands() -> None:
     readme = (ROOT / "README.md").read_text()
     assert "make run" in readme and "make test" in readme
+
+
+def test_ingest_skips_refused_files_and_indexes_the_rest(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("RAG_MAX_UPLOAD_BYTES", "200")
+    (tmp_path / "small.txt").write_text("Tea is served at four.\n")
+    (tmp_path / "big.txt").write_text("word " * 100)
+    result = CliRunner().invoke(
+        app, ["--data-dir", str(tmp_path / "d"), "ingest", str(tmp_path), "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "skipped" in result.stderr and "big.txt" in result.stderr
+    [doc] = json.loads(result.stdout)
+    assert doc["filename"] == "small.txt" and doc["status"] == "INDEXED"
