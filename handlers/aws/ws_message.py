@@ -16,11 +16,12 @@ from handlers.aws.metering import log_metrics_if_any
 from service.adapters.apigw_notifier import ApiGatewayNotifier
 from service.adapters.aws_clients import lazy_client
 from service.adapters.dynamo_connections import DynamoConnections
+from service.adapters.dynamo_limits import QUESTIONS, DynamoPersonLimits, question_slot
 from service.config import Settings, get_settings
 from service.errors import ErrorCode
 from service.models import AskAction, CancelAction, ErrorEvent, PongEvent
 from service.protocol import parse_client_message
-from service.wiring import aws_connections, aws_notifier
+from service.wiring import aws_connections, aws_notifier, aws_person_limits
 
 logger = Logger(service="rag-ws-message")
 metrics = Metrics(namespace="RagService", service="ws-message")
@@ -73,6 +74,11 @@ def _runtime() -> tuple[Settings, DynamoConnections, ApiGatewayNotifier, ChatDis
     return settings, connections, aws_notifier(settings, connections), dispatcher
 
 
+@lru_cache(maxsize=1)
+def _limits() -> DynamoPersonLimits:
+    return aws_person_limits(get_settings())
+
+
 @logger.inject_lambda_context(correlation_id_path="requestContext.requestId")
 @tracer.capture_lambda_handler
 @log_metrics_if_any(metrics)
@@ -89,7 +95,7 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     elif isinstance(action, ErrorEvent):
         reply = action
     elif isinstance(action, AskAction):
-        reply = _ask(settings, dispatcher, connection_id, owner, action)
+        reply = _ask(settings, dispatcher, _limits(), connection_id, owner, action)
     elif isinstance(action, CancelAction):
         connections.cancel(connection_id, action.request_id)
     else:
@@ -102,6 +108,7 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
 def _ask(
     settings: Settings,
     dispatcher: ChatDispatcher,
+    limits: DynamoPersonLimits,
     connection_id: str,
     owner: str,
     ask: AskAction,
@@ -113,7 +120,19 @@ def _ask(
             code=ErrorCode.BAD_REQUEST,
             message=f"the question must have 1 to {settings.max_question_chars} characters",
         )
+    slot = question_slot(connection_id, ask.request_id)
+    if not limits.take(QUESTIONS, owner, slot):
+        return ErrorEvent(
+            request_id=ask.request_id,
+            code=ErrorCode.RATE_LIMITED,
+            message=f"at most {settings.max_questions_per_user} questions at once: wait for "
+            "an answer to finish",
+        )
     metrics.add_metric(name="Questions", unit=MetricUnit.Count, value=1)
     payload = {"connection_id": connection_id, "owner": owner, "ask": ask.model_dump(mode="json")}
-    dispatcher.dispatch(payload)
+    try:
+        dispatcher.dispatch(payload)  # the worker gives the slot back when it is done
+    except BaseException:
+        limits.give_back(QUESTIONS, owner, slot)
+        raise
     return None
