@@ -5,6 +5,7 @@ ends an integration after 29 s; ``cancel`` sets the flag the worker checks betwe
 from __future__ import annotations
 
 import json
+import time
 from functools import lru_cache
 from typing import Any, Protocol
 
@@ -24,6 +25,7 @@ from service.protocol import parse_client_message
 from service.wiring import aws_connections, aws_notifier, aws_person_limits
 
 logger = Logger(service="rag-ws-message")
+SESSION_ENDED = ErrorEvent(code=ErrorCode.UNAUTHORIZED, message="the session ended: sign in again")
 metrics = Metrics(namespace="RagService", service="ws-message")
 tracer = Tracer(service="rag-ws-message")
 
@@ -88,6 +90,10 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     request = event["requestContext"]
     connection_id = request["connectionId"]
     owner = (request.get("authorizer") or {}).get("user_id")
+    if owner is not None and _expired(request.get("authorizer") or {}):
+        notifier.send(connection_id, SESSION_ENDED)
+        notifier.close(connection_id)  # the web app reconnects with a fresh token
+        return {"statusCode": 200}
     action = parse_client_message(event.get("body") or "")
     reply: BaseModel | None = None
     if owner is None:
@@ -103,6 +109,14 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     if reply is not None:
         notifier.send(connection_id, reply)
     return {"statusCode": 200}
+
+
+def _expired(authorizer: dict[str, Any]) -> bool:
+    try:  # the token's expiry, recorded by the authorizer at $connect ("0": unknown)
+        expires = float(authorizer.get("expires_at") or 0)
+    except ValueError:
+        return True
+    return 0 < expires < time.time()
 
 
 def _ask(

@@ -247,6 +247,15 @@ class CognitoIdentity:
         self._keys = {kid: key for kid, key in keys.items() if key is not None}
 
 
+def token_expiry(token: str) -> int | None:
+    """The ``exp`` of a token that ``verify`` accepted (not checked again here)."""
+    try:
+        exp = _json_object(token.split(".")[1]).get("exp")
+    except (ValueError, IndexError, binascii.Error, UnicodeError):
+        return None
+    return int(exp) if _is_number(exp) else None
+
+
 def _is_number(value: object) -> TypeGuard[float]:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
