@@ -96,8 +96,8 @@ class RowsIndex:
             words = analyze(text)
             lengths[i] = len(words)
             terms.extend([vocab.setdefault(w, len(vocab)) for w in words])
-        owner_of = np.repeat(np.arange(n, dtype=np.int64), lengths.astype(np.int64))
-        keys, tf = np.unique(np.asarray(terms, dtype=np.int64) * n + owner_of, return_counts=True)
+        row_of = np.repeat(np.arange(n, dtype=np.int64), lengths.astype(np.int64))
+        keys, tf = np.unique(np.asarray(terms, dtype=np.int64) * n + row_of, return_counts=True)
         starts = np.searchsorted(keys // max(n, 1), np.arange(len(vocab) + 1))
         mean = float(lengths.mean()) if n else 1.0
         return cls(
@@ -127,6 +127,8 @@ class RowsIndex:
 
     def top(self, query: str, k: int) -> list[tuple[int, str, float]]:
         """The ``k`` best rows with a positive score: ``(row id, chunk id, score)``."""
+        if k <= 0:
+            return []
         scores = self.scores(query)
         hit = np.flatnonzero(scores > 0)
         if hit.size > k:  # keep every row tied with the k-th best, then order exactly
