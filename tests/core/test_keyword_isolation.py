@@ -198,3 +198,16 @@ def test_other_peoples_writes_do_not_rebuild_a_readers_keyword_index(tmp_path: P
     assert store._keyword_index.rows_index(store.table, where) is index
     store.add(_nodes("alice", "more", ["tomatoes again"], store.dim))
     assert store._keyword_index.rows_index(store.table, where) is not index
+
+
+def test_the_keyword_cache_is_bounded_by_rows(tmp_path: Path) -> None:
+    from service.keywords import KeywordIndex
+
+    store = _one_owner_store(tmp_path)
+    store.add(_nodes("bob", "bob-notes", MIXED_TEXTS, store.dim))
+    cache = KeywordIndex(max_rows=len(MIXED_TEXTS))  # room for one reader's rows
+    alice, bob = (store._where(o, None) for o in ("alice", "bob"))
+    first = cache.rows_index(store.table, alice)
+    assert cache.rows_index(store.table, alice) is first
+    cache.rows_index(store.table, bob)  # least recently used (Alice's) goes
+    assert cache.rows_index(store.table, alice) is not first
