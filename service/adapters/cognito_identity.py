@@ -269,7 +269,11 @@ def cognito_identity(settings: Any) -> CognitoIdentity:
         jwks_url=settings.cognito_jwks_url,
         admin_group=settings.cognito_admin_group,
         user_check=(
-            cognito_user_check(settings.aws_region, settings.aws_endpoint_url)
+            # a pool id starts with its region ("eu-west-1_AbC"): GetUser must go there
+            cognito_user_check(
+                settings.cognito_user_pool_id.partition("_")[0] or settings.aws_region,
+                settings.aws_endpoint_url,
+            )
             if settings.cognito_user_check_s > 0
             else None
         ),
