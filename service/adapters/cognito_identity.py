@@ -260,6 +260,11 @@ def _is_number(value: object) -> TypeGuard[float]:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
+def _pool_region(user_pool_id: str) -> str:
+    region, sep, _ = user_pool_id.partition("_")
+    return region if sep else ""
+
+
 def cognito_identity(settings: Any) -> CognitoIdentity:
     """The identity configured by ``Settings`` (typed loosely so this module stays light)."""
     return CognitoIdentity(
@@ -271,7 +276,7 @@ def cognito_identity(settings: Any) -> CognitoIdentity:
         user_check=(
             # a pool id starts with its region ("eu-west-1_AbC"): GetUser must go there
             cognito_user_check(
-                settings.cognito_user_pool_id.partition("_")[0] or settings.aws_region,
+                _pool_region(settings.cognito_user_pool_id) or settings.aws_region,
                 settings.aws_endpoint_url,
             )
             if settings.cognito_user_check_s > 0
