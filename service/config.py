@@ -262,6 +262,18 @@ class Settings(BaseSettings):
         default=4, ge=1, le=64, description="answers in flight per person, over all connections"
     )
 
+    # --- per-person limits and sign-out on AWS (issue 13) ----------------------------------------
+    question_lease_s: int = Field(
+        default=360,
+        ge=10,
+        description="AWS: a question's slot is freed after this even if its worker crashed",
+    )
+    cognito_user_check_s: float = Field(
+        default=60.0,
+        ge=0,
+        description="AWS: a disabled or signed-out Cognito user's tokens stop working this soon",
+    )
+
     @field_validator("admins", mode="before")
     @classmethod
     def _split_admins(cls, value: object) -> object:

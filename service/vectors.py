@@ -37,10 +37,11 @@ from llama_index.core.vector_stores.types import (
     VectorStoreQueryResult,
 )
 from llama_index.vector_stores.lancedb import LanceDBVectorStore
+from pydantic import PrivateAttr
 
 from service import filters as f
 from service.errors import BadRequest, ModelMismatch
-from service.keywords import owner_bm25, query_terms
+from service.keywords import KeywordIndex
 
 log = logging.getLogger(__name__)
 
@@ -53,9 +54,6 @@ VECTOR_INDEX = "vector_idx"
 # recall@10 0.975 at 100k rows / 100 owners, against 0.64 with half of them); without a vector
 # index LanceDB ignores this and searches exactly.
 ALL_PARTITIONS = 100_000
-# Keyword search reads at most this many matching rows of one owner; below it the owner's
-# statistics are exact (README, Security: past it, which rows are scored is the index's choice).
-KEYWORD_SCAN_LIMIT = 5000
 _RESULT_COLUMNS = ["id", "doc_id", "owner", "text", "filename", "page", "chunk_index"]
 
 
@@ -193,6 +191,8 @@ def _ensure_indexes(table: Any, attempts: int = 6) -> None:
 class ChunkStore(LanceDBVectorStore):
     """LanceDB vector store with the project's fixed schema and safety rules."""
 
+    _keyword_index: KeywordIndex = PrivateAttr(default_factory=KeywordIndex)
+
     def __init__(self, table: Any, **kwargs: Any) -> None:
         super().__init__(table=table, connection=table._conn, mode="append", **kwargs)
 
@@ -323,30 +323,19 @@ class ChunkStore(LanceDBVectorStore):
     def search_text(
         self, text: str, *, owner: str, k: int, doc_ids: Sequence[str] | None = None
     ) -> list[Hit]:
-        """BM25 full-text search over ``owner``'s rows; the query is never parsed as syntax."""
+        """BM25 keyword search over ``owner``'s rows, scored with the statistics of exactly the
+        rows the filter selects (service.keywords); the query is never parsed as syntax."""
         where = self._where(owner, doc_ids)
-        terms = query_terms(text)
-        if not terms:
+        best = self._keyword_index.search(self._t, where, text, k)
+        if not best:
             return []
-        # The index finds every matching row of the owner (prefiltered, so the set never
-        # depends on others' rows); scores come from the owner's statistics (service.keywords).
-        found = (
-            self._t.search(_match(text), query_type="fts")
-            .where(where, prefilter=True)
-            .select([*_RESULT_COLUMNS, "_score"])  # the index's score: fetched, not used
-            .limit(KEYWORD_SCAN_LIMIT)
-            .to_arrow()
-        )
-        if found.num_rows == 0:
-            return []
-        scores = owner_bm25(found.column("text").to_pylist(), terms, self.count_where(where))
-        ids = found.column("id").to_pylist()
-        order = sorted(
-            (i for i in range(found.num_rows) if scores[i] > 0),
-            key=lambda i: (-scores[i], ids[i]),
-        )[:k]
-        rows = found.take(order).to_pylist()
-        return [_hit(row, float(scores[i])) for row, i in zip(rows, order, strict=True)]
+        rows = {
+            row["id"]: row
+            for row in self._t.take_row_ids([r for r, _, _ in best])
+            .select(_RESULT_COLUMNS)
+            .to_list()
+        }
+        return [_hit(rows[i], score) for _, i, score in best if i in rows]
 
     def count_where(self, where: str) -> int:
         """Rows matching a filter built by this module."""

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 
     from service.adapters.apigw_notifier import ApiGatewayNotifier
     from service.adapters.dynamo_connections import DynamoConnections
+    from service.adapters.dynamo_limits import DynamoPersonLimits
     from service.adapters.local_identity import LocalIdentity
     from service.adapters.notifier import InProcessNotifier
     from service.adapters.s3_blob import S3BlobStore
@@ -228,6 +229,25 @@ def aws_connections(settings: Settings, dynamodb: Any = None) -> DynamoConnectio
         settings.connections_table,
         dynamodb or lazy_client(settings, "dynamodb"),
         ttl_s=settings.connection_ttl_s,
+    )
+
+
+def aws_person_limits(settings: Settings, dynamodb: Any = None) -> DynamoPersonLimits:
+    """Per-person limits on AWS: leases in the connections table (issue 13)."""
+    from service.adapters import dynamo_limits as dl
+    from service.adapters.aws_clients import lazy_client
+
+    return dl.DynamoPersonLimits(
+        settings.connections_table,
+        dynamodb or lazy_client(settings, "dynamodb"),
+        limits={
+            dl.QUESTIONS: settings.max_questions_per_user,
+            dl.CONNECTIONS: settings.max_connections_per_user,
+        },
+        lease_s={
+            dl.QUESTIONS: settings.question_lease_s,
+            dl.CONNECTIONS: settings.connection_ttl_s,
+        },
     )
 
 

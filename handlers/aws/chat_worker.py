@@ -12,10 +12,11 @@ from aws_lambda_powertools.metrics import MetricUnit
 
 from handlers.aws.metering import log_metrics_if_any
 from service.adapters.dynamo_connections import DynamoConnections
+from service.adapters.dynamo_limits import QUESTIONS, DynamoPersonLimits, question_slot
 from service.config import get_settings
 from service.errors import ErrorCode
 from service.models import AskAction, DoneEvent, ErrorEvent
-from service.wiring import Services, build_services
+from service.wiring import Services, aws_person_limits, build_services
 
 logger = Logger(service="rag-chat-worker")
 metrics = Metrics(namespace="RagService", service="chat-worker")
@@ -60,8 +61,22 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     return answer(event)
 
 
+@lru_cache(maxsize=1)
+def _limits() -> DynamoPersonLimits:
+    return aws_person_limits(get_settings())
+
+
 def answer(event: dict[str, Any]) -> dict[str, Any]:
-    """Answer one question (``{connection_id, owner, ask}``); returns what was sent."""
+    """Answer one question (``{connection_id, owner, ask}``); returns what was sent. The
+    person's question slot (taken by the ask route) is given back however this ends."""
+    try:
+        return _answer(event)
+    finally:
+        slot = question_slot(event["connection_id"], str(event["ask"].get("request_id")))
+        _limits().give_back(QUESTIONS, event["owner"], slot)
+
+
+def _answer(event: dict[str, Any]) -> dict[str, Any]:
     services = _services()
     if services.aws is None:  # a wiring error, not the person's
         raise TypeError("the chat worker needs the AWS adapters (RAG_MODE=aws)")

@@ -11,7 +11,7 @@ from typing import Any
 
 from aws_lambda_powertools.logging import Logger
 
-from service.adapters.cognito_identity import CognitoIdentity, cognito_identity
+from service.adapters.cognito_identity import CognitoIdentity, cognito_identity, token_expiry
 from service.config import get_settings
 from service.errors import Unauthorized
 
@@ -34,6 +34,9 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         return policy("anonymous", "Deny", event["methodArn"], {})
     logger.info("connection allowed", extra={"user_id": who.user_id})
     context_values = {"user_id": who.user_id, "is_admin": "true" if who.is_admin else "false"}
+    # Every later message of the connection carries this context: ws_message closes the
+    # connection once the token it was opened with has expired.
+    context_values["expires_at"] = str(token_expiry(token) or 0)
     return policy(who.user_id, "Allow", event["methodArn"], context_values)
 
 

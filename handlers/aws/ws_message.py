@@ -5,6 +5,7 @@ ends an integration after 29 s; ``cancel`` sets the flag the worker checks betwe
 from __future__ import annotations
 
 import json
+import time
 from functools import lru_cache
 from typing import Any, Protocol
 
@@ -16,13 +17,15 @@ from handlers.aws.metering import log_metrics_if_any
 from service.adapters.apigw_notifier import ApiGatewayNotifier
 from service.adapters.aws_clients import lazy_client
 from service.adapters.dynamo_connections import DynamoConnections
+from service.adapters.dynamo_limits import QUESTIONS, DynamoPersonLimits, question_slot
 from service.config import Settings, get_settings
 from service.errors import ErrorCode
 from service.models import AskAction, CancelAction, ErrorEvent, PongEvent
 from service.protocol import parse_client_message
-from service.wiring import aws_connections, aws_notifier
+from service.wiring import aws_connections, aws_notifier, aws_person_limits
 
 logger = Logger(service="rag-ws-message")
+SESSION_ENDED = ErrorEvent(code=ErrorCode.UNAUTHORIZED, message="the session ended: sign in again")
 metrics = Metrics(namespace="RagService", service="ws-message")
 tracer = Tracer(service="rag-ws-message")
 
@@ -73,6 +76,11 @@ def _runtime() -> tuple[Settings, DynamoConnections, ApiGatewayNotifier, ChatDis
     return settings, connections, aws_notifier(settings, connections), dispatcher
 
 
+@lru_cache(maxsize=1)
+def _limits() -> DynamoPersonLimits:
+    return aws_person_limits(get_settings())
+
+
 @logger.inject_lambda_context(correlation_id_path="requestContext.requestId")
 @tracer.capture_lambda_handler
 @log_metrics_if_any(metrics)
@@ -82,6 +90,10 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     request = event["requestContext"]
     connection_id = request["connectionId"]
     owner = (request.get("authorizer") or {}).get("user_id")
+    if owner is not None and _expired(request.get("authorizer") or {}):
+        notifier.send(connection_id, SESSION_ENDED)
+        notifier.close(connection_id)  # the web app reconnects with a fresh token
+        return {"statusCode": 200}
     action = parse_client_message(event.get("body") or "")
     reply: BaseModel | None = None
     if owner is None:
@@ -89,7 +101,7 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     elif isinstance(action, ErrorEvent):
         reply = action
     elif isinstance(action, AskAction):
-        reply = _ask(settings, dispatcher, connection_id, owner, action)
+        reply = _ask(settings, dispatcher, _limits(), connection_id, owner, action)
     elif isinstance(action, CancelAction):
         connections.cancel(connection_id, action.request_id)
     else:
@@ -99,9 +111,18 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     return {"statusCode": 200}
 
 
+def _expired(authorizer: dict[str, Any]) -> bool:
+    try:  # the token's expiry, recorded by the authorizer at $connect ("0": unknown)
+        expires = float(authorizer.get("expires_at") or 0)
+    except ValueError:
+        return True
+    return 0 < expires < time.time()
+
+
 def _ask(
     settings: Settings,
     dispatcher: ChatDispatcher,
+    limits: DynamoPersonLimits,
     connection_id: str,
     owner: str,
     ask: AskAction,
@@ -113,7 +134,19 @@ def _ask(
             code=ErrorCode.BAD_REQUEST,
             message=f"the question must have 1 to {settings.max_question_chars} characters",
         )
+    slot = question_slot(connection_id, ask.request_id)
+    if not limits.take(QUESTIONS, owner, slot):
+        return ErrorEvent(
+            request_id=ask.request_id,
+            code=ErrorCode.RATE_LIMITED,
+            message=f"at most {settings.max_questions_per_user} questions at once: wait for "
+            "an answer to finish",
+        )
     metrics.add_metric(name="Questions", unit=MetricUnit.Count, value=1)
     payload = {"connection_id": connection_id, "owner": owner, "ask": ask.model_dump(mode="json")}
-    dispatcher.dispatch(payload)
+    try:
+        dispatcher.dispatch(payload)  # the worker gives the slot back when it is done
+    except BaseException:
+        limits.give_back(QUESTIONS, owner, slot)
+        raise
     return None

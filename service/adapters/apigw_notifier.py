@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from typing import Any
 
@@ -43,6 +44,12 @@ class ApiGatewayNotifier:
             self._connections.remove(connection_id)
             return False
         return True
+
+    def close(self, connection_id: str) -> None:
+        """Close a connection from the server side and forget it (already gone: no error)."""
+        with contextlib.suppress(self._client.exceptions.GoneException):
+            self._client.delete_connection(ConnectionId=connection_id)
+        self._connections.remove(connection_id)
 
     def publish(self, owner: str, event: DocumentEvent) -> None:
         """Deliver ``event`` to each of ``owner``'s connections; failures are logged, never

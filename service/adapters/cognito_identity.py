@@ -3,7 +3,9 @@
 Checks the RS256 signature against the user pool's JWKS key named by ``kid`` (cached; an
 unknown ``kid`` refreshes the set once, at most every ``refresh_cooldown_s``; a failed fetch is
 retried with exponential backoff, not on every request), then ``iss``,
-``token_use == "access"``, ``client_id`` and expiry. Light to import, because the WebSocket
+``token_use == "access"``, ``client_id`` and expiry; then, at most once a minute per token,
+that Cognito still accepts it (GetUser), so disabling a user or signing them out everywhere
+ends their tokens within that minute instead of at expiry. Light to import, because the WebSocket
 authorizer's cold start pays for it: no LlamaIndex, LanceDB or boto3, and the RS256 check uses
 ``cryptography``'s RSA primitives directly (PyJWT pulls in all of ``cryptography`` and its X.509
 code: ~0.1 s more). The only algorithm is RS256; ``alg`` is checked before anything else.
@@ -13,9 +15,11 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import json
 import threading
 import time
+import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Callable
@@ -33,6 +37,8 @@ ALGORITHM = "RS256"
 MIN_KEY_BITS = 2048
 MAX_BACKOFF_S = 60.0
 Fetch = Callable[[str], dict[str, Any]]
+UserCheck = Callable[[str], bool]  # access token -> Cognito still accepts it
+_REVOKED = {"NotAuthorizedException", "UserNotFoundException"}
 
 
 def _b64decode(part: str) -> bytes:
@@ -59,15 +65,52 @@ def rsa_key(jwk: dict[str, Any]) -> rsa.RSAPublicKey | None:
     return key if key.key_size >= MIN_KEY_BITS else None
 
 
-def fetch_json(url: str) -> dict[str, Any]:
-    """GET a JSON document (the pool's JWKS)."""
+def _require_https(url: str) -> None:
     parts = urllib.parse.urlsplit(url)
     loopback = parts.scheme == "http" and parts.hostname in {"127.0.0.1", "localhost"}
     if parts.scheme != "https" and not loopback:  # plain http only for local test servers
-        raise Unauthorized("the key set URL must use https")
+        raise Unauthorized("Cognito URLs must use https")
+
+
+def fetch_json(url: str) -> dict[str, Any]:
+    """GET a JSON document (the pool's JWKS)."""
+    _require_https(url)
     with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310 - checked above
         data: dict[str, Any] = json.load(response)
     return data
+
+
+def cognito_user_check(region: str, endpoint_url: str | None = None) -> UserCheck:
+    """A ``UserCheck`` calling Cognito's GetUser with the token itself (a public API: no AWS
+    credentials, no boto3). False for a disabled, deleted or signed-out user's token; other
+    failures raise ``OSError``."""
+    url = endpoint_url or f"https://cognito-idp.{region}.amazonaws.com/"
+    _require_https(url)
+    headers = {
+        "Content-Type": "application/x-amz-json-1.1",
+        "X-Amz-Target": "AWSCognitoIdentityProviderService.GetUser",
+    }
+
+    def check(token: str) -> bool:
+        body = json.dumps({"AccessToken": token}).encode()
+        request = urllib.request.Request(url, body, headers, method="POST")  # noqa: S310
+        try:
+            with urllib.request.urlopen(request, timeout=5):  # noqa: S310 - checked above
+                return True
+        except urllib.error.HTTPError as exc:
+            if exc.code == 400 and _error_type(exc.read()) in _REVOKED:
+                return False
+            raise
+
+    return check
+
+
+def _error_type(body: bytes) -> str:
+    try:
+        kind = json.loads(body).get("__type", "")
+    except (ValueError, AttributeError):
+        return ""
+    return str(kind).rsplit("#", 1)[-1]
 
 
 def issuer_for(region: str, user_pool_id: str) -> str:
@@ -90,6 +133,8 @@ class CognitoIdentity:
         refresh_cooldown_s: float = 30.0,
         leeway_s: float = 0.0,
         clock: Callable[[], float] = time.monotonic,
+        user_check: UserCheck | None = None,
+        user_check_s: float = 60.0,
     ) -> None:
         if not user_pool_id or not client_id:
             raise ValueError("a Cognito user pool id and app client id are required")
@@ -106,6 +151,9 @@ class CognitoIdentity:
         self._failures = 0  # consecutive failed fetches
         self._retry_at = float("-inf")  # no fetch before this after a failure (backoff)
         self._lock = threading.Lock()
+        self._user_check = user_check
+        self._user_check_s = user_check_s
+        self._checked: dict[str, tuple[float, bool]] = {}  # token digest -> (when, accepted)
 
     def verify(self, token: str) -> Principal:
         """The caller named by a valid access token; ``Unauthorized`` otherwise."""
@@ -121,7 +169,32 @@ class CognitoIdentity:
             self._key(header["kid"]).verify(sig, signed, padding.PKCS1v15(), hashes.SHA256())
         except InvalidSignature:
             raise Unauthorized("invalid token signature") from None
-        return self._principal(claims)
+        principal = self._principal(claims)
+        if self._user_check is not None and not self._still_accepted(token, self._user_check):
+            raise Unauthorized("the user was disabled or signed out")
+        return principal
+
+    def _still_accepted(self, token: str, check: UserCheck) -> bool:
+        """Cognito's answer for this token, asked at most every ``user_check_s``. While Cognito
+        cannot be asked, the last answer stands (a token never checked is refused)."""
+        digest = hashlib.sha256(token.encode()).hexdigest()
+        now = self._clock()
+        with self._lock:
+            last = self._checked.get(digest)
+        if last is not None and now - last[0] < self._user_check_s:
+            return last[1]
+        try:
+            accepted = check(token)
+        except OSError as exc:
+            if last is None:
+                raise Unauthorized("the sign-in could not be checked") from exc
+            accepted = last[1]
+        with self._lock:
+            if len(self._checked) > 10_000:  # bounded: drop the answers that are due anyway
+                due = now - self._user_check_s
+                self._checked = {k: v for k, v in self._checked.items() if v[0] > due}
+            self._checked[digest] = (now, accepted)
+        return accepted
 
     def _principal(self, claims: dict[str, Any]) -> Principal:
         now = time.time()
@@ -174,8 +247,22 @@ class CognitoIdentity:
         self._keys = {kid: key for kid, key in keys.items() if key is not None}
 
 
+def token_expiry(token: str) -> int | None:
+    """The ``exp`` of a token that ``verify`` accepted (not checked again here)."""
+    try:
+        exp = _json_object(token.split(".")[1]).get("exp")
+    except (ValueError, IndexError, binascii.Error, UnicodeError):
+        return None
+    return int(exp) if _is_number(exp) else None
+
+
 def _is_number(value: object) -> TypeGuard[float]:
     return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _pool_region(user_pool_id: str) -> str:
+    region, sep, _ = user_pool_id.partition("_")
+    return region if sep else ""
 
 
 def cognito_identity(settings: Any) -> CognitoIdentity:
@@ -186,4 +273,14 @@ def cognito_identity(settings: Any) -> CognitoIdentity:
         client_id=settings.cognito_client_id,
         jwks_url=settings.cognito_jwks_url,
         admin_group=settings.cognito_admin_group,
+        user_check=(
+            # a pool id starts with its region ("eu-west-1_AbC"): GetUser must go there
+            cognito_user_check(
+                _pool_region(settings.cognito_user_pool_id) or settings.aws_region,
+                settings.aws_endpoint_url,
+            )
+            if settings.cognito_user_check_s > 0
+            else None
+        ),
+        user_check_s=settings.cognito_user_check_s,
     )

@@ -131,3 +131,83 @@ def check_store_isolation(store: ChunkStore) -> None:
 def test_store_level_isolation_on_a_local_path(tmp_path: Path) -> None:
     store = ChunkStore(open_table(connect(str(tmp_path)), "chunks", model_id="t", dim=8))
     check_store_isolation(store)
+
+
+# The analyzer and the BM25 of service.keywords mirror the full-text index's: with one owner
+# in the table the two must agree (an upgrade of LanceDB that changes its FTS defaults fails here).
+MIXED_TEXTS = [
+    *ALICE_DOCS.values(),
+    "Café crème, déjà vu: a naïve résumé of the CAFÉ's menu_items and snake_case_names.",
+    "Running runs ran; the runner's things were theirs. It is what it is, and that was that.",
+    "x" * 45 + " supercalifragilisticexpialidocious antidisestablishmentarianism 3.11 v2 2024",
+    "Tomatoes, tomatoes, TOMATOES! Watering the greenhouse: watered, waters, watery.",
+]
+AGREEMENT_QUERIES = [
+    "tomatoes greenhouse watering",
+    "cafe CAFÉ resume menu items",
+    "running runner things",
+    "radio radio channel",
+    "snake case names 3.11 v2",
+    "supercalifragilisticexpialidocious",
+    "it is what it is",  # only stop words: nothing
+    "were theirs things things",  # a repeated query term counts twice, as in the index
+]
+
+
+def _one_owner_store(tmp_path: Path) -> ChunkStore:
+    store = ChunkStore(open_table(connect(str(tmp_path)), "chunks", model_id="t", dim=8))
+    store.add(_nodes("alice", "mixed", MIXED_TEXTS, store.dim))
+    store.table.optimize()  # every row in the full-text index
+    return store
+
+
+def test_scores_agree_with_the_index_when_one_owner_has_every_row(tmp_path: Path) -> None:
+    from lancedb.query import MatchQuery
+
+    store = _one_owner_store(tmp_path)
+    for query in AGREEMENT_QUERIES:
+        ours = {h.id: h.score for h in store.search_text(query, owner="alice", k=50)}
+        theirs = {
+            row["id"]: row["_score"]
+            for row in store.table.search(MatchQuery(query, "text"), query_type="fts")
+            .select(["id", "_score"])
+            .limit(50)
+            .to_list()
+        }
+        assert ours.keys() == theirs.keys(), query  # the same tokens: the same matching rows
+        for chunk, score in theirs.items():
+            assert ours[chunk] == pytest.approx(score, rel=1e-5), (query, chunk)  # float32
+
+
+def test_a_reindexed_document_is_searched_with_its_new_text(tmp_path: Path) -> None:
+    """Chunk ids stay the same across a re-index; the cached keyword index must not."""
+    store = _one_owner_store(tmp_path)
+    assert store.search_text("tomatoes", owner="alice", k=5)
+    store.replace_document("mixed", _nodes("alice", "mixed", ["quokkas only", "and wombats"], 8))
+    assert store.search_text("tomatoes", owner="alice", k=5) == []
+    assert [h.id for h in store.search_text("wombats", owner="alice", k=5)] == [
+        chunk_id("mixed", 1)
+    ]
+
+
+def test_other_peoples_writes_do_not_rebuild_a_readers_keyword_index(tmp_path: Path) -> None:
+    store = _one_owner_store(tmp_path)
+    where = store._where("alice", None)
+    index = store._keyword_index.rows_index(store.table, where)
+    store.add(_nodes("bob", "bob-notes", BOB_TEXT.split("\n\n"), store.dim))
+    assert store._keyword_index.rows_index(store.table, where) is index
+    store.add(_nodes("alice", "more", ["tomatoes again"], store.dim))
+    assert store._keyword_index.rows_index(store.table, where) is not index
+
+
+def test_the_keyword_cache_is_bounded_by_rows(tmp_path: Path) -> None:
+    from service.keywords import KeywordIndex
+
+    store = _one_owner_store(tmp_path)
+    store.add(_nodes("bob", "bob-notes", MIXED_TEXTS, store.dim))
+    cache = KeywordIndex(max_rows=len(MIXED_TEXTS))  # room for one reader's rows
+    alice, bob = (store._where(o, None) for o in ("alice", "bob"))
+    first = cache.rows_index(store.table, alice)
+    assert cache.rows_index(store.table, alice) is first
+    cache.rows_index(store.table, bob)  # least recently used (Alice's) goes
+    assert cache.rows_index(store.table, alice) is not first
