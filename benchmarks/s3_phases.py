@@ -49,7 +49,7 @@ def table_dir(workdir: Path, n: int, *, variant: str, **maintenance: Any) -> Pat
             build(base, n)
             (base / "done").write_text("")
         shutil.rmtree(path, ignore_errors=True)
-        shutil.copytree(base, path)
+        shutil.copytree(base, path, ignore=shutil.ignore_patterns("done"))
         report = maintain(path, **maintenance)
         (path / "done").write_text(json.dumps(report))
     return path
@@ -79,11 +79,12 @@ class Phase:
         self.requests: Counter[str] = Counter()
         self.bytes: Counter[str] = Counter()
 
-    def run(self, fn: Any) -> Any:
-        counts, sizes, began = self.proxy.snapshot(), self.proxy.bytes_snapshot(), time.perf_counter()
-        out = fn()
+    def run(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        counts, sizes = self.proxy.areas_snapshot(), self.proxy.bytes_snapshot()
+        began = time.perf_counter()
+        out = fn(*args, **kwargs)
         self.times.append(time.perf_counter() - began)
-        self.requests.update(self.proxy.snapshot() - counts)
+        self.requests.update(self.proxy.areas_snapshot() - counts)
         self.bytes.update(self.proxy.bytes_snapshot() - sizes)
         return out
 
@@ -96,7 +97,9 @@ class Phase:
         }
 
 
-def measure(proxy: LatencyProxy, uri: str, qs: list[Any], top10: Any) -> dict[str, Any]:
+def measure(
+    proxy: LatencyProxy, uri: str, qs: list[Any], top10: Any, **store_kwargs: Any
+) -> dict[str, Any]:
     """Chat-worker handle; per question: vector, text, fusion apart, then the hybrid call."""
     options = {"endpoint": proxy.url, "allow_http": "true", "region": "us-east-1", **CREDS}
     db = connect(
@@ -105,18 +108,21 @@ def measure(proxy: LatencyProxy, uri: str, qs: list[Any], top10: Any) -> dict[st
         read_consistency_s=DEFAULTS.lancedb_query_consistency_s,
         session=cache_session(DEFAULTS.lancedb_index_cache_mb, DEFAULTS.lancedb_metadata_cache_mb),
     )
-    store = ChunkStore(open_table(db, "chunks", model_id="synthetic", dim=DIM))
+    store = ChunkStore(open_table(db, "chunks", model_id="synthetic", dim=DIM), **store_kwargs)
     cand = DEFAULTS.candidates
     phases = {name: Phase(proxy) for name in ("vector", "text", "fusion", "hybrid")}
     recalls: list[float] = []
-    for i, (text, vector, owner) in enumerate(qs):
-        v = phases["vector"].run(lambda: store.search_vector(vector, owner=owner, k=cand))
-        t = phases["text"].run(lambda: store.search_text(text, owner=owner, k=cand))
-        phases["fusion"].run(lambda: fuse(v, t, WEIGHTS, DEFAULTS.top_k))
+    half = len(qs) // 2  # the hybrid call gets other questions: none of its index parts is warm
+    for i, ((text, vector, owner), (h_text, h_vector, h_owner)) in enumerate(
+        zip(qs[:half], qs[half:], strict=False)
+    ):
+        v = phases["vector"].run(store.search_vector, vector, owner=owner, k=cand)
+        t = phases["text"].run(store.search_text, text, owner=owner, k=cand)
+        phases["fusion"].run(fuse, v, t, WEIGHTS, DEFAULTS.top_k)
         retriever = HybridRetriever(
-            store, None, owner=owner, top_k=DEFAULTS.top_k, candidates=cand, weights=WEIGHTS
+            store, None, owner=h_owner, top_k=DEFAULTS.top_k, candidates=cand, weights=WEIGHTS
         )  # type: ignore[arg-type]
-        phases["hybrid"].run(lambda: retriever.search(text, embedding=vector))
+        phases["hybrid"].run(retriever.search, h_text, embedding=h_vector)
         recalls.append(len({h.id for h in v[:10]} & top10(owner, vector)) / 10)
         if i == 4:  # five warm-up questions (other owners), as earlier invocations
             phases = {name: Phase(proxy) for name in phases}
@@ -140,7 +146,10 @@ def main() -> None:
     import boto3
 
     args.workdir.mkdir(parents=True, exist_ok=True)
-    paths = {v: table_dir(args.workdir, args.size, variant=v, **VARIANTS[v]) for v in args.variants}
+    paths = {
+        v: table_dir(args.workdir, args.size, variant=TABLES[v], **MAINTENANCE[TABLES[v]])
+        for v in args.variants
+    }
     moto, moto_url = start_moto()
     proxy = LatencyProxy(moto_url, args.latency_ms / 1000, range_cache=args.range_cache).start()
     s3 = boto3.client("s3", endpoint_url=moto_url, region_name="us-east-1")
@@ -150,8 +159,9 @@ def main() -> None:
             bucket = f"phases-{variant}"
             s3.create_bucket(Bucket=bucket)
             upload(s3, bucket, "lancedb", path)
-            qs = questions(*_columns(path), args.queries + 5)
-            report[variant] = measure(proxy, f"s3://{bucket}/lancedb", qs, exact_top10(path))
+            qs = questions(*_columns(path), 2 * (args.queries + 5))
+            uri, top10 = f"s3://{bucket}/lancedb", exact_top10(path)
+            report[variant] = measure(proxy, uri, qs, top10, **STORES.get(variant, {}))
             print(json.dumps({variant: report[variant]}), flush=True)
     finally:
         proxy.stop()
@@ -168,10 +178,14 @@ def _columns(path: Path) -> tuple[np.ndarray, list[str], list[str]]:
     return vectors, rows.column("text").to_pylist(), rows.column("owner").to_pylist()
 
 
-# name -> keyword arguments of ``maintain``
-VARIANTS: dict[str, dict[str, Any]] = {
+# table name -> keyword arguments of ``maintain``
+MAINTENANCE: dict[str, dict[str, Any]] = {
     "clustered": {"cluster": DEFAULTS.cluster_max_runs_per_owner},
+    "indexed": {"cluster": DEFAULTS.cluster_max_runs_per_owner, "index_min_rows": 1},
 }
+# variant -> its table, and ChunkStore keyword arguments
+TABLES = {"clustered": "clustered", "indexed": "indexed", "refined": "indexed"}
+STORES: dict[str, dict[str, Any]] = {"refined": {"refine_factor": 2}}
 
 if __name__ == "__main__":
     main()

@@ -42,6 +42,7 @@ class LatencyProxy:
         self.range_cache = range_cache
         self.counts: Counter[str] = Counter()
         self.bytes: Counter[str] = Counter()
+        self.areas: Counter[str] = Counter()  # requests by kind and table folder
         self._objects: dict[str, tuple[bytes, list[tuple[str, str]]]] = {}
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
@@ -74,10 +75,19 @@ class LatencyProxy:
         with self._lock:
             return Counter(self.bytes)
 
-    def _count(self, kind: str, size: int = 0) -> None:
+    def areas_snapshot(self) -> Counter[str]:
+        """A copy of the request counts by kind and table folder (``GET ranged _indices``)."""
+        with self._lock:
+            return Counter(self.areas)
+
+    def _count(self, kind: str, size: int = 0, path: str = "") -> None:
+        folder = next(
+            (p for p in urlsplit(path).path.split("/") if p.startswith(("_", "data"))), ""
+        )
         with self._lock:
             self.counts[kind] += 1
             self.bytes[kind] += size
+            self.areas[f"{kind} {folder}".strip()] += 1
 
     def cached_range(self, path: str, headers: Any, fetch: Any) -> tuple[int, Any, bytes] | None:
         """(status, headers, body) of a ranged GET of an immutable Lance object served from
@@ -136,7 +146,8 @@ class LatencyProxy:
                         self.path, self.headers, lambda: self._upstream(whole, None)
                     )
                 status, got, data = cached or self._upstream(headers, body)
-                proxy._count(request_kind(self.command, self.path, self.headers), len(data))
+                kind = request_kind(self.command, self.path, self.headers)
+                proxy._count(kind, len(data), self.path)
                 self.send_response(status)
                 for key, value in got:
                     if key.lower() not in _HOP and key.lower() != "content-length":
