@@ -4,18 +4,24 @@ fixed latency to every S3 request and counts requests by kind.
 Tables of N chunks over many owners are built with the service's own code against a local path
 (``open_table`` + commits of whole documents + ``run_maintenance``), then the dataset directory
 is uploaded to moto with boto3 (building on moto directly takes far longer and measures nothing
-of the question path). Two configurations, measured in the same run:
+of the question path). Three configurations, measured in the same run:
 
-- before: today's behaviour (maintenance without clustering, read consistency 0, LanceDB's
+- before: the first measurement (maintenance without clustering, read consistency 0, LanceDB's
   default caches);
-- after: maintenance clusters rows by owner, the question path re-checks for new commits every
-  ``RAG_LANCEDB_QUERY_CONSISTENCY_S`` seconds, caches sized by settings.
+- clustered: maintenance clusters rows by owner, the question path re-checks for new commits
+  every ``RAG_LANCEDB_QUERY_CONSISTENCY_S`` seconds, caches sized by settings;
+- after: as clustered, plus the vector index from ``RAG_VECTOR_INDEX_MIN_ROWS_OBJECT_STORE``
+  rows (the table is on S3) and candidates re-ranked by ``RAG_VECTOR_REFINE_FACTOR``.
+
+``--range-cache`` makes the proxy serve ranges of immutable Lance objects itself (moto reads
+the whole object for every ranged GET; ``benchmarks/s3_proxy.py``).
 
 Each question is the service's hybrid retrieval (``HybridRetriever``, service defaults) for a
 random owner, on a table handle kept open as the chat worker keeps it. This is moto, not S3:
 request counts carry over, latencies only as far as 20 ms per request models S3 from Lambda.
 
 Run: .venv/bin/python -m benchmarks.s3_latency [--sizes 10000 100000] [--queries 100]
+     [--range-cache]
 """
 
 from __future__ import annotations
@@ -95,13 +101,13 @@ def build(path: Path, n: int, seed: int = 7) -> tuple[np.ndarray, list[str], lis
     return vectors, texts, owners
 
 
-def maintain(path: Path, *, cluster: float) -> dict[str, Any]:
+def maintain(path: Path, *, cluster: float, index_min_rows: int | None = None) -> dict[str, Any]:
     """``run_maintenance`` as the scheduled job runs it (with or without clustering)."""
     store = ChunkStore(open_table(connect(str(path)), "chunks", model_id="synthetic", dim=DIM))
     report = run_maintenance(
         store,
         retention_s=0,
-        vector_index_min_rows=DEFAULTS.vector_index_min_rows,
+        vector_index_min_rows=index_min_rows or DEFAULTS.vector_index_min_rows,
         cluster_max_runs_per_owner=cluster,
     )
     runs, owners = owner_runs(store.table)
@@ -156,10 +162,12 @@ def questions(
 
 
 def measure(
-    proxy: LatencyProxy, uri: str, *, after: bool, qs: list[tuple[str, list[float], str]]
+    proxy: LatencyProxy, uri: str, *, config: str, qs: list[tuple[str, list[float], str]]
 ) -> dict[str, Any]:
     """Open the table as the chat worker does, then time warm questions and count requests."""
     options = {"endpoint": proxy.url, "allow_http": "true", "region": "us-east-1", **CREDS}
+    after = config != "before"
+    refine = DEFAULTS.vector_refine_factor if config == "after" else None
     start = proxy.snapshot()
     began = time.perf_counter()
     db = connect(
@@ -172,7 +180,9 @@ def measure(
             else None
         ),
     )
-    store = ChunkStore(open_table(db, "chunks", model_id="synthetic", dim=DIM))
+    store = ChunkStore(
+        open_table(db, "chunks", model_id="synthetic", dim=DIM), refine_factor=refine
+    )
 
     def ask(i: int) -> None:
         text, vector, owner = qs[i]
@@ -215,22 +225,28 @@ def run_size(
     tmp: Path, n: int, q: int, s3: Any, proxy: LatencyProxy, embed_ms: list[float]
 ) -> dict[str, Any]:
     started = time.perf_counter()
-    before_dir, after_dir = tmp / f"before-{n}", tmp / f"after-{n}"
-    vectors, texts, owners = build(before_dir, n)
+    dirs = {name: tmp / f"{name}-{n}" for name in ("before", "clustered", "after")}
+    vectors, texts, owners = build(dirs["before"], n)
     out: dict[str, Any] = {"build_seconds": round(time.perf_counter() - started, 1)}
-    out["maintenance_before"] = maintain(before_dir, cluster=0.0)
-    shutil.copytree(before_dir, after_dir)
-    out["maintenance_after"] = maintain(after_dir, cluster=DEFAULTS.cluster_max_runs_per_owner)
+    shutil.copytree(dirs["before"], dirs["clustered"])
+    shutil.copytree(dirs["before"], dirs["after"])
+    out["maintenance_before"] = maintain(dirs["before"], cluster=0.0)
+    cluster = DEFAULTS.cluster_max_runs_per_owner
+    out["maintenance_clustered"] = maintain(dirs["clustered"], cluster=cluster)
+    out["maintenance_after"] = maintain(
+        dirs["after"], cluster=cluster, index_min_rows=DEFAULTS.vector_index_min_rows_object_store
+    )
     qs = questions(vectors, texts, owners, q + 6)
-    for name, path in (("before", before_dir), ("after", after_dir)):
+    for name, path in dirs.items():
         bucket = f"bench-{name}-{n}"
         s3.create_bucket(Bucket=bucket)
         upload(s3, bucket, "lancedb", path)
-        result = measure(proxy, f"s3://{bucket}/lancedb", after=name == "after", qs=qs)
+        result = measure(proxy, f"s3://{bucket}/lancedb", config=name, qs=qs)
         times = result.pop("_times")
         with_embed = [t + e / 1000 for t, e in zip(times, embed_ms, strict=False)]
         result["warm_retrieval_plus_query_embedding"] = percentiles(with_embed)
         out[name] = result
+        print(json.dumps({f"{n} {name}": result}), file=sys.stderr, flush=True)
     return out
 
 
@@ -255,17 +271,24 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--queries", type=int, default=100)
     parser.add_argument("--latency-ms", type=float, default=20.0)
+    parser.add_argument(
+        "--range-cache",
+        action="store_true",
+        help="serve ranged GETs of immutable Lance objects from the proxy's memory (moto reads "
+        "the whole object per ranged GET; S3 does not): see benchmarks/s3_proxy.py",
+    )
     args = parser.parse_args()
     for key, value in {**CREDS, "AWS_DEFAULT_REGION": "us-east-1"}.items():
         os.environ.setdefault(key, value)
     import boto3
 
     moto, moto_url = start_moto()
-    proxy = LatencyProxy(moto_url, args.latency_ms / 1000).start()
+    proxy = LatencyProxy(moto_url, args.latency_ms / 1000, range_cache=args.range_cache).start()
     s3 = boto3.client("s3", endpoint_url=moto_url, region_name="us-east-1")
     embed_ms = embedding_times(args.queries)
     report: dict[str, Any] = {
         "latency_ms_per_request": args.latency_ms,
+        "range_cache": args.range_cache,
         "query_embedding_ms": percentiles([e / 1000 for e in embed_ms]),
     }
     try:

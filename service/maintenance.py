@@ -226,6 +226,8 @@ def run_upkeep(services: Services, *, retention_s: float | None = None) -> Upkee
 # ranged GET per scattered run (docs/benchmarks.md, "LanceDB on S3"). Clustering rewrites the
 # rows ordered by owner so each owner's rows are one contiguous range.
 
+CLUSTER_BATCH_ROWS = 20_000  # rows rewritten per commit: ~50 MB of 384-d chunks in memory
+
 
 def owner_runs(table: Any) -> tuple[int, int]:
     """(runs, owners): how many maximal runs of equal ``owner`` the data files hold in scan
@@ -238,24 +240,37 @@ def owner_runs(table: Any) -> tuple[int, int]:
     return runs, int(pc.count_distinct(column).as_py())
 
 
-def cluster_by_owner(table: Any, *, max_runs_per_owner: float) -> bool:
+_SORT_KEY = [("owner", "ascending"), ("doc_id", "ascending"), ("chunk_index", "ascending")]
+
+
+def cluster_by_owner(
+    table: Any, *, max_runs_per_owner: float, batch_rows: int = CLUSTER_BATCH_ROWS
+) -> bool:
     """Rewrite the rows ordered by (owner, doc_id, chunk_index) when owners' rows lie in more
     than ``max_runs_per_owner`` runs on average (0: never). Returns whether it rewrote.
 
-    One ``merge_insert`` that updates rows still equal to what was read: a document deleted
+    Streams: only the sort key is read whole; full rows are read and rewritten ``batch_rows``
+    at a time, in order (successive commits append successive fragments, so an owner's rows
+    stay contiguous across batches). Every batch comes from one version of the table and is one
+    ``merge_insert`` that updates rows still equal to what was read: a document deleted
     meanwhile is not brought back, and one re-indexed meanwhile keeps its new rows (their text
-    differs; equal text makes equal rows). New documents simply stay unclustered until next time.
+    differs; equal text makes equal rows). New documents stay unclustered until next time.
     """
     if max_runs_per_owner <= 0:
         return False
     runs, owners = owner_runs(table)
     if owners == 0 or runs <= owners * max_runs_per_owner:
         return False
-    rows = table.to_arrow().sort_by(
-        [("owner", "ascending"), ("doc_id", "ascending"), ("chunk_index", "ascending")]
-    )
-    rewrite_in_order(table, rows)
-    log.info("clustered %d rows of %d owners (%d runs before)", rows.num_rows, owners, runs)
+    snapshot = table.to_lance()  # one version: offsets below stay valid while we read
+    keys = snapshot.to_table(columns=[name for name, _ in _SORT_KEY])
+    keys = keys.append_column("offset", pa.array(np.arange(keys.num_rows), pa.int64()))
+    order = keys.sort_by(_SORT_KEY).column("offset")
+    for start in range(0, len(order), batch_rows):
+        offsets = order.slice(start, batch_rows)
+        rows = snapshot.take(offsets).append_column("offset", offsets)
+        rows = rows.sort_by(_SORT_KEY).drop_columns(["offset"])  # take's order is not promised
+        rewrite_in_order(table, rows)
+    log.info("clustered %d rows of %d owners (%d runs before)", len(order), owners, runs)
     return True
 
 

@@ -194,6 +194,8 @@ class ChunkStore(LanceDBVectorStore):
     _keyword_index: KeywordIndex = PrivateAttr(default_factory=KeywordIndex)
 
     def __init__(self, table: Any, **kwargs: Any) -> None:
+        # refine_factor (LanceDBVectorStore's field) is the one query setting callers pass
+        kwargs.setdefault("refine_factor", None)
         super().__init__(table=table, connection=table._conn, mode="append", **kwargs)
 
     @classmethod
@@ -307,17 +309,19 @@ class ChunkStore(LanceDBVectorStore):
         k: int,
         doc_ids: Sequence[str] | None = None,
     ) -> list[Hit]:
-        """Exact cosine search over ``owner``'s rows (filter applied before ranking)."""
+        """Cosine search over ``owner``'s rows (filter applied before ranking): exact without
+        the vector index; with it, every partition is probed and, with ``refine_factor``,
+        the candidates re-ranked by exact distance."""
         where = self._where(owner, doc_ids)
-        rows = (
+        query = (
             self._t.search(list(embedding), vector_column_name="vector")
             .distance_type("cosine")
             .where(where, prefilter=True)
             .nprobes(ALL_PARTITIONS)
-            .select([*_RESULT_COLUMNS, "_distance"])
-            .limit(k)
-            .to_list()
         )
+        if self.refine_factor:  # re-rank refine_factor x k index candidates by exact distance
+            query = query.refine_factor(self.refine_factor)
+        rows = query.select([*_RESULT_COLUMNS, "_distance"]).limit(k).to_list()
         return [_hit(row, 1.0 - float(row["_distance"])) for row in rows]
 
     def search_text(

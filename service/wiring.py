@@ -198,8 +198,8 @@ def open_store(settings: Settings, embed_model_id: str, dim: int) -> ChunkStore:
     table = open_table(db, name, model_id=embed_model_id, dim=dim)
     if settings.catalog_check_s > 0:  # long-running processes follow `rag reindex --all`
         watch = TableWatch(db, every_s=settings.catalog_check_s)
-        return FollowingChunkStore(table, watch=watch)
-    return ChunkStore(table)
+        return FollowingChunkStore(table, watch=watch, refine_factor=settings.vector_refine_factor)
+    return ChunkStore(table, refine_factor=settings.vector_refine_factor)
 
 
 def open_db(settings: Settings) -> Any:

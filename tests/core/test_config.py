@@ -57,3 +57,12 @@ def test_imports_have_no_side_effects(tmp_path: Path) -> None:
         timeout=120,
     )
     assert result.returncode == 0, result.stderr
+
+
+def test_object_storage_gets_the_vector_index_earlier(tmp_path: Path) -> None:
+    # issue 17: on S3 the ANN index keeps a question from reading the owner's vectors
+    local = Settings(data_dir=tmp_path, lancedb_uri=None).maintenance
+    s3 = Settings(data_dir=tmp_path, lancedb_uri="s3://bucket/lancedb")
+    assert local.vector_index_min_rows == Settings().vector_index_min_rows
+    assert s3.maintenance.vector_index_min_rows == s3.vector_index_min_rows_object_store
+    assert s3.vector_index_min_rows_object_store < s3.vector_index_min_rows

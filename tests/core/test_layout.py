@@ -75,6 +75,17 @@ def test_clustering_runs_only_when_rows_are_scattered(store: ChunkStore) -> None
     assert not cluster_by_owner(store.table, max_runs_per_owner=1.0)  # already clustered
 
 
+def test_clustering_in_batches_keeps_each_owner_contiguous_and_every_row(
+    store: ChunkStore,
+) -> None:
+    before = _answers(store)
+    # 5-row batches: 8 commits, batch edges inside owners (12 rows each) and between them
+    assert cluster_by_owner(store.table, max_runs_per_owner=2.0, batch_rows=5)
+    assert owner_runs(store.table) == (3, 3)
+    assert store.count() == 36
+    assert _answers(store) == before
+
+
 def test_rewrite_never_undoes_a_delete_or_a_reindex_made_meanwhile(store: ChunkStore) -> None:
     snapshot = store.table.to_arrow().sort_by("owner")  # what clustering read
     store.delete("d0")  # a delete and a re-index commit before the rewrite does

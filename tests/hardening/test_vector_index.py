@@ -46,8 +46,21 @@ def test_owner_filtered_search_through_the_ann_index_keeps_recall(tmp_path: Path
         query = vectors[q * 7] + rng.normal(scale=0.05, size=DIM).astype(np.float32)
         rows = np.flatnonzero(owners == owner)
         exact = set(rows[np.argsort(-(vectors[rows] @ query))[:10]].tolist())
+        for refine, got in _found(store, query, owner).items():
+            recalls.append((refine, len(got & exact) / 10))
+    plain = [r for refine, r in recalls if refine is None]
+    refined = [r for refine, r in recalls if refine == 2]
+    assert float(np.mean(plain)) >= 0.95, np.mean(plain)
+    # re-ranking 2 x k candidates by exact distance makes it exact in practice (measured 1.0;
+    # without it the quantized distances cost ~0.02, docs/benchmarks.md)
+    assert float(np.mean(refined)) >= 0.995, np.mean(refined)
+
+
+def _found(store: ChunkStore, query: np.ndarray, owner: str) -> dict[int | None, set[int]]:
+    out = {}
+    for refine in (None, 2):
+        store.refine_factor = refine
         hits = store.search_vector(query.tolist(), owner=owner, k=10)
         assert {h.owner for h in hits} == {owner}
-        got = {int(h.doc_id[1:]) * 10 + h.chunk_index for h in hits}
-        recalls.append(len(got & exact) / 10)
-    assert float(np.mean(recalls)) >= 0.95, np.mean(recalls)
+        out[refine] = {int(h.doc_id[1:]) * 10 + h.chunk_index for h in hits}
+    return out
