@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import pickle
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -24,7 +25,7 @@ from service import evaluation as ev
 from service.answer import ExtractiveAnswerer, cite
 from service.config import Settings
 from service.embeddings import MiniLMEmbedding
-from service.evidence import EvidenceScorer
+from service.evidence import Evidence, EvidenceScorer
 from service.rerank import SentenceReranker
 from service.vectors import Hit
 
@@ -48,12 +49,38 @@ def load_hits(args: argparse.Namespace, qs: list[ev.Question]) -> tuple[dict[str
     return data
 
 
+# a sentence that leans on the one before it: a pronoun, a connective, or a list it introduces
+_CONTINUES = re.compile(
+    r"^(this|that|these|those|it|its|they|their|so|thus|hence|therefore|however|but|instead|"
+    r"otherwise|then|also|in (this|that|such) case|for (example|instance)|because|as a result)\b",
+    re.IGNORECASE,
+)
+
+
+def with_continuations(chosen: list[Evidence], evidence: list[Evidence]) -> list[Evidence]:
+    """``chosen`` with, after each sentence, the next one of its passage when that one
+    continues it (a pronoun or connective first, or after a colon). Measured, not adopted."""
+    by_place = {(e.rank, e.position): e for e in evidence}
+    taken = {(e.rank, e.position) for e in chosen}
+    out: list[Evidence] = []
+    for e in chosen:
+        out.append(e)
+        nxt = by_place.get((e.rank, e.position + 1))
+        if nxt is None or (nxt.rank, nxt.position) in taken:
+            continue
+        if e.sentence.endswith(":") or _CONTINUES.match(nxt.sentence):
+            out.append(nxt)
+            taken.add((nxt.rank, nxt.position))
+    return out
+
+
 def answer_rows(
     sections: dict[str, str],
     qs: list[ev.Question],
     hits: dict[str, list[Hit]],
     answerer: ExtractiveAnswerer,
     scorer: EvidenceScorer,
+    continuations: bool = False,
 ) -> list[dict[str, Any]]:
     """Each question's answer with abstention off: fact, citation, length, confidence."""
     rows = []
@@ -61,6 +88,8 @@ def answer_rows(
         top = hits[q.id][: scorer.passages]
         assessment = scorer.assess(q.question, top)
         chosen = answerer.choose(assessment.evidence) if assessment.evidence else []
+        if continuations:
+            chosen = with_continuations(chosen, assessment.evidence)
         text, sources = cite(top, chosen) if chosen else ("", [])
         cited = [sections.get(s.doc_id, s.doc_id) for s in sources]
         quoted = [sections.get(h.doc_id) for h in top]
@@ -76,7 +105,8 @@ def answer_rows(
                 if q.answer
                 else None,
                 "chars": len(text),
-                "best": assessment.evidence[0].score if assessment.evidence else -10.0,
+                # the gate's signal: the best score without its position prior
+                "best": max((e.score - e.prior for e in assessment.evidence), default=-10.0),
                 "coverage": coverage(q.question, top),
                 "confidence": assessment.confidence,
                 "answer": text,
@@ -117,6 +147,7 @@ def main() -> None:
         scorer = EvidenceScorer(embed, **{"passages": 6, **scoring, "min_score": -10.0})
         answering = dict(answering)
         depth = answering.pop("_rerank", 0)
+        follow = answering.pop("continuations", False)
         ranked = hits
         if depth:
             reranker = SentenceReranker(embed)
@@ -124,7 +155,8 @@ def main() -> None:
                 q.id: reranker.rerank(q.question, hits[q.id][:depth], depth) + hits[q.id][depth:]
                 for q in qs
             }
-        rows = answer_rows(sections, qs, ranked, ExtractiveAnswerer(scorer, **answering), scorer)
+        answerer = ExtractiveAnswerer(scorer, **answering)
+        rows = answer_rows(sections, qs, ranked, answerer, scorer, follow)
         report[name] = {"summary": summary(rows)}
         print(name, json.dumps(report[name]["summary"]), file=sys.stderr, flush=True)
         if name == args.gate:
@@ -137,18 +169,30 @@ def main() -> None:
         args.out.write_text(json.dumps(report, indent=1))
 
 
-BASE = {"lead_passages": 4, "max_chars": 500}
-VARIANTS: dict[str, Variant] = {
-    "default": ({}, {}),
-    **{
-        f"opening 0.2 lead {n} chars 500{' cont' if k else ''}": (
-            {"opening_bonus": 0.2},
-            {**BASE, "lead_passages": n, "continuations": k},
-        )
-        for n in (5, 6)
-        for k in (False, True)
-    },
-}
+def _variants() -> dict[str, Variant]:
+    """Every variant measured in the second round (docs/benchmarks.md); before it, the
+    answerer quoted the lead sentence of 3 passages, could let a lead replace another, had a
+    700-character cap and no position prior. ``default`` is today's answerer."""
+    out: dict[str, Variant] = {"default": ({}, {})}
+    old = {"lead_passages": 3, "max_chars": 700}
+    out["before (lead 3, chars 700)"] = ({"opening_bonus": 0.0}, old)
+    out["before + continuations"] = ({"opening_bonus": 0.0}, {**old, "continuations": True})
+    for b in (0.1, 0.15, 0.2, 0.25, 0.3):
+        out[f"opening {b} lead 3 chars 700"] = ({"opening_bonus": b}, old)
+    for b in (0.1, 0.2):
+        for n in (3, 4, 5, 6):
+            for c in (500, 700):
+                for k in (False, True):
+                    name = f"opening {b} lead {n} chars {c}{' cont' if k else ''}"
+                    out[name] = ({"opening_bonus": b}, {"lead_passages": n, "max_chars": c})
+                    out[name][1]["continuations"] = k
+    for d in (8, 12):
+        base = {"lead_passages": 4, "max_chars": 500, "_rerank": d}
+        out[f"opening 0.2 lead 4 chars 500 rerank d={d}"] = ({"opening_bonus": 0.2}, base)
+    return out
+
+
+VARIANTS = _variants()
 
 if __name__ == "__main__":
     main()
