@@ -90,10 +90,10 @@ def cite(hits: Sequence[Hit], chosen: Sequence[Evidence]) -> tuple[str, list[Sou
 class ExtractiveAnswerer:
     """Offline, deterministic answers built from the best-scoring retrieved sentences.
 
-    The defaults (at most 6 sentences and 700 characters, within 0.7 of the best score, a 0.05
-    bonus for the best one's passage, the first 3 passages always quoted) were chosen on the
-    pydocs tuning half (``eval/tune_answers.py``, ``eval/tune_lead.py``; docs/benchmarks.md,
-    Answer quality)."""
+    The defaults (at most 6 sentences and 500 characters, within 0.7 of the best score, a 0.05
+    bonus for the best one's passage, the first 5 passages always quoted) were chosen on the
+    pydocs tuning half (``eval/tune_answers.py``, ``eval/tune_lead.py``,
+    ``eval/tune_choice.py``; docs/benchmarks.md, Answer quality)."""
 
     def __init__(
         self,

@@ -2,9 +2,10 @@
 
 A sentence's score mixes its embedding similarity to the question (all candidate sentences are
 embedded in one batched call) with term evidence (the share of the question's content words it
-contains). The best score plus the passages' coverage of the question's words is the abstention
-signal: below ``min_score`` nothing retrieved answers the question, and both answerers say so
-(the LLM one without calling the model).
+contains), plus a prior for a document's opening sentence. The best score without that prior
+plus the passages' coverage of the question's words is the abstention signal: below
+``min_score`` nothing retrieved answers the question, and both answerers say so (the LLM one
+without calling the model).
 """
 
 from __future__ import annotations
