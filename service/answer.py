@@ -159,4 +159,3 @@ class ExtractiveAnswerer:
                     chosen = chosen[:-1]  # never an earlier lead: each stays quoted
                 leads.append(lead)
         return [*chosen, *leads]
-
