@@ -90,20 +90,20 @@ def cite(hits: Sequence[Hit], chosen: Sequence[Evidence]) -> tuple[str, list[Sou
 class ExtractiveAnswerer:
     """Offline, deterministic answers built from the best-scoring retrieved sentences.
 
-    The defaults (at most 6 sentences and 700 characters, within 0.7 of the best score, a 0.05
-    bonus for the best one's passage, the first 3 passages always quoted) were chosen on the
-    pydocs tuning half (``eval/tune_answers.py``, ``eval/tune_lead.py``; docs/benchmarks.md,
-    Answer quality)."""
+    The defaults (at most 6 sentences and 500 characters, within 0.7 of the best score, a 0.05
+    bonus for the best one's passage, the first 5 passages always quoted) were chosen on the
+    pydocs tuning half (``eval/tune_answers.py``, ``eval/tune_lead.py``,
+    ``eval/tune_choice.py``; docs/benchmarks.md, Answer quality)."""
 
     def __init__(
         self,
         scorer: EvidenceScorer,
         *,
         max_sentences: int = 6,
-        max_chars: int = 700,
+        max_chars: int = 500,
         keep_ratio: float = 0.7,
         same_passage_bonus: float = 0.05,
-        lead_passages: int = 3,
+        lead_passages: int = 5,
     ) -> None:
         self._scorer = scorer
         self._max_sentences = max_sentences
@@ -146,14 +146,16 @@ class ExtractiveAnswerer:
 
     def _with_lead(self, chosen: list[Evidence], evidence: Sequence[Evidence]) -> list[Evidence]:
         """``chosen`` plus the best sentence of each of the first ``lead_passages`` passages
-        that it does not quote yet (each in place of the last sentence at the cap): the
+        that it does not quote yet (each in place of the last other sentence at the cap): the
         relevant passage is often ranked first or second even when another passage has the
         closest sentence (eval/tune_lead.py; docs/benchmarks.md, Answer quality)."""
+        leads: list[Evidence] = []
         for rank in range(self._lead_passages):
             if any(e.rank == rank for e in chosen):
                 continue
             lead = next((e for e in evidence if e.rank == rank), None)
             if lead is not None:
-                kept = chosen[:-1] if len(chosen) >= self._max_sentences else chosen
-                chosen = [*kept, lead]
-        return chosen
+                if len(chosen) + len(leads) >= self._max_sentences and len(chosen) > 1:
+                    chosen = chosen[:-1]  # never an earlier lead: each stays quoted
+                leads.append(lead)
+        return [*chosen, *leads]

@@ -5,7 +5,11 @@ from __future__ import annotations
 
 import gzip
 import json
+from dataclasses import replace
 from functools import cache
+
+import numpy as np
+import pytest
 
 from service.answer import NO_ANSWER, ExtractiveAnswerer
 from service.chat import ChatService
@@ -119,7 +123,7 @@ def test_the_top_ranked_passage_is_always_quoted(embed_model: MiniLMEmbedding) -
 
 
 def test_weak_evidence_is_not_found(embed_model: MiniLMEmbedding) -> None:
-    strict = ExtractiveAnswerer(EvidenceScorer(embed_model.embed, min_score=0.99))
+    strict = ExtractiveAnswerer(EvidenceScorer(embed_model.embed, min_score=2.0))  # out of reach
     hits = hits_of("reference/simple_stmts.html#the-pass-statement")
     answer = strict.answer("What does the pass statement do?", [], lambda _q: hits)
     assert "".join(answer.text) == NO_ANSWER and answer.sources == []
@@ -155,3 +159,38 @@ def test_an_answerable_question_still_reaches_the_llm(
     answerer = LlmAnswerer(llm, scorer=EvidenceScorer(embed_model.embed, min_score=0.45))
     list(chat(corpus, answerer).ask("alice", "Who leads Project Atlas?"))
     assert len(llm.prompts) == 1 and "Question: Who leads Project Atlas?" in llm.prompts[0]
+
+
+def flat_embed(texts: list[str]) -> np.ndarray:
+    """Every text the same unit vector: sentences differ only by terms and position."""
+    return np.full((len(texts), 4), 0.5, dtype=np.float32)
+
+
+def test_a_document_opening_sentence_is_preferred_but_is_no_evidence() -> None:
+    text = "Title line\n\nLists grow as needed. Lists grow in place as needed."
+    opening = Hit("c0", "d0", "alice", text, "a.txt", None, 0, 1.0)
+    later = replace(opening, id="c1", chunk_index=1)
+    question = "How do lists grow?"
+    plain = EvidenceScorer(flat_embed, opening_bonus=0.0)
+    prior = EvidenceScorer(flat_embed, opening_bonus=0.2)
+    first = prior.rank(question, [opening])[0]
+    assert first.sentence == "Lists grow as needed." and first.prior == 0.2
+    # a passage that is not the start of its document gets no bonus
+    assert all(e.prior == 0.0 for e in prior.rank(question, [later]))
+    # the abstention decision sees the evidence without the position prior
+    assert prior.assess(question, [opening]).confidence == pytest.approx(
+        plain.assess(question, [opening]).confidence
+    )
+
+
+def test_lead_sentences_never_replace_each_other(embed_model: MiniLMEmbedding) -> None:
+    evidence = [
+        Evidence(0.9, 0.9, 0.5, 3, "Best, from the fourth passage."),
+        Evidence(0.88, 0.88, 0.5, 3, "Second, from the fourth passage."),
+        Evidence(0.5, 0.5, 0.2, 0, "Lead of the first passage."),
+        Evidence(0.4, 0.4, 0.1, 1, "Lead of the second passage."),
+        Evidence(0.3, 0.3, 0.1, 2, "Lead of the third passage."),
+    ]
+    scorer = EvidenceScorer(embed_model.embed)
+    chosen = ExtractiveAnswerer(scorer, max_sentences=3, lead_passages=3).choose(evidence)
+    assert [e.rank for e in chosen] == [3, 0, 1, 2]  # the best stays; each lead is kept
