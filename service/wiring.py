@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from service.config import Mode, Settings
 from service.ports import BlobStore, Identity, JobQueue, Notifier, Registry
+from service.telemetry import NullRecorder, Recorder
 
 if TYPE_CHECKING:
     from llama_index.core.base.embeddings.base import BaseEmbedding
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
     from service.adapters.dynamo_connections import DynamoConnections
     from service.adapters.local_identity import LocalIdentity
     from service.adapters.notifier import InProcessNotifier
+    from service.adapters.prometheus_metrics import PrometheusRecorder
     from service.adapters.s3_blob import S3BlobStore
     from service.adapters.sqlite_queue import SqliteJobQueue
     from service.answer import Answerer
@@ -64,6 +66,9 @@ class Storage:
     aws: AwsEdges | None = None  # set on AWS
     local_queue: SqliteJobQueue | None = None  # the durable queue the local worker drains
     hub: InProcessNotifier | None = None  # local: the notifier the WebSocket hub subscribes to
+    # observability (issue 16): what chat and ingestion report to, and the local /metrics
+    recorder: Recorder = field(default_factory=NullRecorder)
+    prometheus: PrometheusRecorder | None = None
 
 
 @dataclass(frozen=True)
@@ -262,6 +267,7 @@ def aws_storage(settings: Settings) -> Storage:
         queue=SqsJobQueue(settings.ingest_queue_url, lazy_client(settings, "sqs")),
         notifier=notifier,
         aws=AwsEdges(connections=connections, notifier=notifier, blobs=blobs),
+        recorder=aws_recorder(),
     )
 
 
@@ -282,6 +288,7 @@ def local_storage(settings: Settings) -> Storage:
         max_receives=settings.queue_max_receives,
     )
     hub = InProcessNotifier()
+    prometheus = local_prometheus()
     return Storage(
         settings=settings,
         registry=SqliteRegistry(db),
@@ -290,7 +297,25 @@ def local_storage(settings: Settings) -> Storage:
         notifier=hub,
         local_queue=queue,
         hub=hub,
+        recorder=prometheus or NullRecorder(),
+        prometheus=prometheus,
     )
+
+
+def aws_recorder() -> Recorder:
+    """CloudWatch embedded metrics through Powertools (published by the Lambda handler)."""
+    from service.adapters.emf_metrics import EmfRecorder
+
+    return EmfRecorder()
+
+
+def local_prometheus() -> PrometheusRecorder | None:
+    """Prometheus series for the local server's ``/metrics`` (None without the library)."""
+    try:
+        from service.adapters.prometheus_metrics import PrometheusRecorder
+    except ImportError:  # a slim install: no /metrics, everything else works
+        return None
+    return PrometheusRecorder()
 
 
 def build_storage(settings: Settings) -> Storage:
@@ -405,6 +430,7 @@ def _build_heavy(
         notifier=storage.notifier,
         limits=settings.limits,
         parse_fn=parser_for(settings),
+        recorder=storage.recorder,
     )
     chat = ChatService(
         store=store,
@@ -417,6 +443,8 @@ def _build_heavy(
         max_history_turns=settings.max_history_turns,
         reranker=build_reranker(settings, embed_model),
         rerank_depth=settings.rerank_depth,
+        recorder=storage.recorder,
+        prices=settings.llm_prices,
     )
     queue = storage.local_queue
     worker = (
