@@ -10,15 +10,17 @@ import re
 import sys
 import time
 from collections.abc import Awaitable, Callable
-
-from starlette.requests import Request
-from starlette.responses import Response
+from typing import TYPE_CHECKING
 
 from service.context import current_request_id, request_scope, usable_request_id
 
 _QUERY = re.compile(r"\?[^\s\"'<>]*")
 _JWT = re.compile(r"\beyJ[\w-]{4,}\.[\w-]{4,}\.[\w-]*")
 REDACTED = "[redacted]"
+if TYPE_CHECKING:  # the Lambda handlers import this module without Starlette
+    from starlette.requests import Request
+    from starlette.responses import Response
+
 REQUEST_ID_HEADER = "X-Request-Id"
 access_log = logging.getLogger("rag.access")
 

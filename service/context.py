@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 
 _REQUEST_ID: ContextVar[str | None] = ContextVar("rag_request_id", default=None)
-_SAFE = re.compile(r"[A-Za-z0-9._:-]{1,64}")
+_SAFE = re.compile(r"[A-Za-z0-9._:=+/-]{1,64}")  # API Gateway ids end in "="
 
 
 def new_request_id() -> str:
