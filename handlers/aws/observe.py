@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol, cast
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.logging.utils import copy_config_to_registered_loggers
@@ -46,6 +46,18 @@ def tracing_enabled() -> bool:
     return bool(os.environ.get("AWS_LAMBDA_FUNCTION_NAME")) and not os.environ.get("AWS_SAM_LOCAL")
 
 
+class TracerLike(Protocol):
+    """What the handlers use of Powertools' ``Tracer``."""
+
+    def capture_lambda_handler(self, handler: Handler) -> Handler:
+        """Trace each invocation of ``handler``."""
+        ...
+
+    def put_annotation(self, key: str, value: str) -> None:
+        """Annotate the current trace."""
+        ...
+
+
 class NoTracer:
     """The part of Powertools' ``Tracer`` the handlers use, doing nothing."""
 
@@ -57,16 +69,16 @@ class NoTracer:
         """Nothing to annotate."""
 
 
-def lambda_tracer(service: str) -> Any:
+def lambda_tracer(service: str) -> TracerLike:
     """Powertools' ``Tracer`` when tracing is on, else a ``NoTracer``."""
     if not tracing_enabled():
         return NoTracer()
     from aws_lambda_powertools import Tracer
 
-    return Tracer(service=service)
+    return cast(TracerLike, Tracer(service=service))
 
 
-def annotate(tracer: Any, request_id: str) -> None:
+def annotate(tracer: TracerLike, request_id: str) -> None:
     """Mark the current trace with the request id (searchable in X-Ray)."""
     try:
         tracer.put_annotation(key="request_id", value=request_id)
