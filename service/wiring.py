@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from service.documents import DocumentService
     from service.ingestion import Ingestor, ParseFn
     from service.maintenance import MaintenanceReport
+    from service.usage import UsageStore
     from service.vectors import ChunkStore
     from service.worker import Worker
 
@@ -69,6 +70,7 @@ class Storage:
     # observability (issue 16): what chat and ingestion report to, and the local /metrics
     recorder: Recorder = field(default_factory=NullRecorder)
     prometheus: PrometheusRecorder | None = None
+    usage: UsageStore | None = None  # per-person daily usage (GET /usage)
 
 
 @dataclass(frozen=True)
@@ -260,6 +262,7 @@ def aws_storage(settings: Settings) -> Storage:
     connections = aws_connections(settings, dynamodb)
     notifier = aws_notifier(settings, connections)
     blobs = S3BlobStore(settings.documents_bucket, lazy_client(settings, "s3"))
+    usage = _aws_usage(settings, dynamodb)
     return Storage(
         settings=settings,
         registry=DynamoRegistry(settings.registry_table, dynamodb),
@@ -267,7 +270,8 @@ def aws_storage(settings: Settings) -> Storage:
         queue=SqsJobQueue(settings.ingest_queue_url, lazy_client(settings, "sqs")),
         notifier=notifier,
         aws=AwsEdges(connections=connections, notifier=notifier, blobs=blobs),
-        recorder=aws_recorder(),
+        recorder=_with_usage(aws_recorder(), usage),
+        usage=usage,
     )
 
 
@@ -289,6 +293,7 @@ def local_storage(settings: Settings) -> Storage:
     )
     hub = InProcessNotifier()
     prometheus = local_prometheus()
+    usage = _local_usage(settings, db)
     return Storage(
         settings=settings,
         registry=SqliteRegistry(db),
@@ -297,9 +302,34 @@ def local_storage(settings: Settings) -> Storage:
         notifier=hub,
         local_queue=queue,
         hub=hub,
-        recorder=prometheus or NullRecorder(),
+        recorder=_with_usage(prometheus or NullRecorder(), usage),
         prometheus=prometheus,
+        usage=usage,
     )
+
+
+def _local_usage(settings: Settings, db: Any) -> UsageStore | None:
+    from service.adapters.sqlite_usage import SqliteUsageStore
+
+    return SqliteUsageStore(db) if settings.usage_enabled else None
+
+
+def _aws_usage(settings: Settings, dynamodb: Any) -> UsageStore | None:
+    from service.adapters.dynamo_usage import DynamoUsageStore
+
+    if not settings.usage_enabled:
+        return None
+    return DynamoUsageStore(settings.connections_table, dynamodb)
+
+
+def _with_usage(recorder: Recorder, usage: UsageStore | None) -> Recorder:
+    """``recorder``, plus per-person usage counting when a usage store is configured."""
+    if usage is None:
+        return recorder
+    from service.telemetry import FanOut
+    from service.usage import UsageRecorder
+
+    return FanOut((recorder, UsageRecorder(usage)))
 
 
 def aws_recorder() -> Recorder:

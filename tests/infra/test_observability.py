@@ -8,7 +8,7 @@ from typing import Any
 from infra.observability import ANSWER_P95_ALARM_S, ERROR_RATE_ALARM_PCT
 from service.adapters import emf_metrics as emf
 from tests.infra.conftest import Synth
-from tests.infra.helpers import functions, text
+from tests.infra.helpers import actions, functions, grants, resources, role_id, statements, text
 
 
 def _alarms(synth: Synth) -> dict[str, dict[str, Any]]:
@@ -65,3 +65,29 @@ def test_alarms_on_error_rate_p95_answer_time_and_throttles_page_the_topic(synth
 def test_the_dead_letter_queue_depth_alarm_remains(synth: Synth) -> None:
     data_alarms = synth.resources("data", "AWS::CloudWatch::Alarm")
     assert any("IngestDeadLetters" in k for k in data_alarms)
+
+
+def test_usage_grants_are_least_privilege(synth: Synth) -> None:
+    from service.adapters.dynamo_usage import USAGE_PREFIX
+
+    reads = [
+        s
+        for s in statements(synth, *_fn(synth, "admin"))
+        if "dynamodb:GetItem" in actions(s) and "Connections" in text(resources(s))
+    ]
+    assert len(reads) == 1 and actions(reads[0]) == ["dynamodb:GetItem"]
+    condition = reads[0]["Condition"]["ForAllValues:StringLike"]["dynamodb:LeadingKeys"]
+    assert condition == [f"{USAGE_PREFIX}*"]
+    # the writers already update the connections table (cancel flags, connections)
+    from handlers.aws import ENTRY_POINTS
+
+    for name in ("chat_worker", "ingest"):
+        writes = grants(synth, ENTRY_POINTS[name], "dynamodb:UpdateItem")
+        assert any("Connections" in r for r in writes), name
+
+
+def _fn(synth: Synth, name: str) -> tuple[str, str]:
+    from handlers.aws import ENTRY_POINTS
+
+    stack, fn = functions(synth)[ENTRY_POINTS[name]]
+    return stack, role_id(fn)

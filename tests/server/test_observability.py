@@ -95,3 +95,28 @@ def test_metrics_count_questions_answers_and_ingestion(server: Server) -> None:
     assert grew("rag_ingestions_total", '{outcome="indexed"}') >= 1
     assert grew("rag_ingestion_seconds_count", '{outcome="indexed"}') >= 1
     assert "rag_llm_cost_usd_total" in after  # 0 offline: the extractive answerer uses no LLM
+
+
+def test_usage_is_for_admins_and_counts_each_persons_questions(server: Server) -> None:
+    assert httpx.get(f"{server.url}/usage").status_code == 401
+    olga = bearer(login(server, "olga"))
+    assert httpx.get(f"{server.url}/usage", headers=olga).status_code == 403
+    admin, token = bearer(login(server, ADMIN)), login(server, "quinn")
+    before = httpx.get(f"{server.url}/usage", params={"days": 7}, headers=admin).json()
+    doc = upload(server, token, "quinn.txt", b"The ferry leaves the north pier at noon.")
+    with Chat(server, token) as chat:
+        chat.wait_document(doc["doc_id"], "INDEXED")
+        for rid in ("u1", "u2"):
+            chat.ask(rid, "When does the ferry leave?")
+            assert chat.answer(rid).end["type"] == "done"
+    report = httpx.get(f"{server.url}/usage", params={"days": 30}, headers=admin).json()
+    assert report["days"] == 30 and len(report["daily"]) == 30
+    quinn = next(p for p in report["people"] if p["user_id"] == "quinn")
+    assert quinn["questions"] == 2 and quinn["documents"] == 1 and quinn["failures"] == 0
+    assert quinn["cost_usd"] == 0.0  # offline answers use no priced model
+    today = report["daily"][-1]
+    assert today["day"] == report["until"]
+    assert today["questions"] >= before["daily"][-1]["questions"] + 2
+    assert report["total"]["questions"] >= 2
+    bad = httpx.get(f"{server.url}/usage", params={"days": 0}, headers=admin)
+    assert bad.status_code == 400
