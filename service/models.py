@@ -229,14 +229,15 @@ ServerEvent = Annotated[
 
 
 class UsageFigures(BaseModel):
-    """What one person (or everyone) did over a period."""
+    """What one person (or everyone) did over a period (``service.usage.figures`` makes one
+    with zeros for what is not given)."""
 
-    questions: int = 0
-    documents: int = Field(default=0, description="documents indexed")
-    failures: int = Field(default=0, description="answers that failed and documents that failed")
-    input_tokens: int = 0
-    output_tokens: int = 0
-    cost_usd: float = Field(default=0.0, description="estimated from counted tokens and prices")
+    questions: int
+    documents: int = Field(description="documents indexed")
+    failures: int = Field(description="answers that failed and documents that failed")
+    input_tokens: int
+    output_tokens: int
+    cost_usd: float = Field(description="estimated from counted tokens and prices")
 
 
 class PersonUsage(UsageFigures):

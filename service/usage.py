@@ -14,6 +14,12 @@ from service.telemetry import AnswerOutcome, IngestRecord, QuestionRecord
 Today = Callable[[], date]
 
 
+def figures(**counts: float) -> UsageFigures:
+    """Usage figures: ``counts`` and zeros for the rest."""
+    zeros: dict[str, float] = dict.fromkeys(UsageFigures.model_fields, 0)
+    return UsageFigures(**{**zeros, **counts})
+
+
 def utc_today() -> date:
     """Today in UTC (usage days are UTC days everywhere)."""
     return datetime.now(UTC).date()
@@ -40,21 +46,21 @@ class UsageRecorder:
 
     def question(self, record: QuestionRecord) -> None:
         """One question, its tokens and cost; a failed answer is a failure too."""
-        figures = UsageFigures(
+        counts = figures(
             questions=1,
             failures=int(record.outcome is AnswerOutcome.ERROR),
             input_tokens=record.input_tokens,
             output_tokens=record.output_tokens,
             cost_usd=record.cost_usd,
         )
-        self._store.add(self._today(), record.owner, figures)
+        self._store.add(self._today(), record.owner, counts)
 
     def ingestion(self, record: IngestRecord) -> None:
         """A document indexed or failed (skipped and retried jobs count once they end)."""
         if record.outcome in ("indexed", "failed"):
             indexed = record.outcome == "indexed"
-            figures = UsageFigures(documents=int(indexed), failures=int(not indexed))
-            self._store.add(self._today(), record.owner, figures)
+            counts = figures(documents=int(indexed), failures=int(not indexed))
+            self._store.add(self._today(), record.owner, counts)
 
 
 def _plus(a: UsageFigures, b: UsageFigures) -> dict[str, float | int]:
@@ -66,12 +72,12 @@ def usage_report(store: UsageStore, days: int, today: date | None = None) -> Usa
     last = today or utc_today()
     first = last - timedelta(days=days - 1)
     people: dict[str, UsageFigures] = {}
-    daily = {first + timedelta(days=i): UsageFigures() for i in range(days)}
-    total = UsageFigures()
-    for day, person, figures in store.read(first, last):
-        people[person] = UsageFigures(**_plus(people.get(person, UsageFigures()), figures))
-        daily[day] = UsageFigures(**_plus(daily[day], figures))
-        total = UsageFigures(**_plus(total, figures))
+    daily = {first + timedelta(days=i): figures() for i in range(days)}
+    total = figures()
+    for day, person, counts in store.read(first, last):
+        people[person] = UsageFigures(**_plus(people.get(person, figures()), counts))
+        daily[day] = UsageFigures(**_plus(daily[day], counts))
+        total = UsageFigures(**_plus(total, counts))
     ranked = sorted(people.items(), key=lambda kv: (-kv[1].cost_usd, -kv[1].questions, kv[0]))
     return UsageReport(
         days=days,

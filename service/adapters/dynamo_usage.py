@@ -18,6 +18,7 @@ from typing import Any
 
 from service.adapters.dynamo_schema import CONNECTIONS_PK, TTL_ATTR
 from service.models import UsageFigures
+from service.usage import figures
 
 USAGE_PREFIX = "usage#"
 _COUNTERS = tuple(UsageFigures.model_fields)
@@ -65,9 +66,11 @@ class DynamoUsageStore:
         day = first
         while day <= last:
             item = self._client.get_item(
-                TableName=self._table, Key={CONNECTIONS_PK: {"S": usage_key(day)}}
+                TableName=self._table,
+                Key={CONNECTIONS_PK: {"S": usage_key(day)}},
+                ConsistentRead=True,
             ).get("Item", {})
-            out += [(day, person, figures) for person, figures in _people(item).items()]
+            out += [(day, person, counts) for person, counts in _people(item).items()]
             day += timedelta(days=1)
         return out
 
@@ -79,6 +82,6 @@ def _people(item: dict[str, Any]) -> dict[str, UsageFigures]:
         if sep and counter in _COUNTERS and "N" in value:
             found.setdefault(person, {})[counter] = float(value["N"])
     return {
-        person: UsageFigures(**{c: (v if c == "cost_usd" else int(v)) for c, v in counters.items()})
+        person: figures(**{c: (v if c == "cost_usd" else int(v)) for c, v in counters.items()})
         for person, counters in sorted(found.items())
     }

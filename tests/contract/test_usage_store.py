@@ -14,9 +14,8 @@ import pytest
 
 from service.adapters.sqlite_db import SqliteDb
 from service.adapters.sqlite_usage import SqliteUsageStore
-from service.models import UsageFigures
 from service.telemetry import AnswerOutcome, IngestRecord, QuestionRecord
-from service.usage import UsageRecorder, UsageStore, usage_report
+from service.usage import UsageRecorder, UsageStore, figures, usage_report
 
 TODAY = date(2026, 11, 29)
 
@@ -43,10 +42,10 @@ def store(request: pytest.FixtureRequest) -> UsageStore:
 
 
 def test_counters_add_up_per_day_and_person(store: UsageStore) -> None:
-    store.add(TODAY, "alice", UsageFigures(questions=1, input_tokens=100, cost_usd=0.0125))
-    store.add(TODAY, "alice", UsageFigures(questions=1, output_tokens=7, cost_usd=0.0005))
-    store.add(date(2026, 11, 28), "bob#2", UsageFigures(documents=3, failures=1))
-    store.add(date(2026, 11, 1), "carol", UsageFigures(questions=9))  # outside 7 days
+    store.add(TODAY, "alice", figures(questions=1, input_tokens=100, cost_usd=0.0125))
+    store.add(TODAY, "alice", figures(questions=1, output_tokens=7, cost_usd=0.0005))
+    store.add(date(2026, 11, 28), "bob#2", figures(documents=3, failures=1))
+    store.add(date(2026, 11, 1), "carol", figures(questions=9))  # outside 7 days
     report = usage_report(store, 7, TODAY)
     assert [p.user_id for p in report.people] == ["alice", "bob#2"]  # the costliest first
     alice, bob = report.people
@@ -61,7 +60,7 @@ def test_counters_add_up_per_day_and_person(store: UsageStore) -> None:
 
 def test_concurrent_adds_are_never_lost(store: UsageStore) -> None:
     with ThreadPoolExecutor(max_workers=8) as pool:
-        list(pool.map(lambda _: store.add(TODAY, "dan", UsageFigures(questions=1)), range(40)))
+        list(pool.map(lambda _: store.add(TODAY, "dan", figures(questions=1)), range(40)))
     [dan] = usage_report(store, 1, TODAY).people
     assert dan.questions == 40
 
