@@ -57,6 +57,7 @@ describe("UsageView", () => {
     const chart = screen.getByRole("img", { name: /Questions per day/ });
     expect(chart.querySelectorAll("rect.usage-bar")).toHaveLength(7);
     expect(chart.querySelector("desc")?.textContent).toMatch(/busiest day was Nov 29 with 5/);
+    expect(screen.getByText(/5 questions, 2 documents, 1 failure, estimated cost \$0\.00216/)).toBeTruthy();
     expect(asked).toEqual([7]);
     expect(screen.getByRole("button", { name: "Last 7 days" }).getAttribute("aria-pressed")).toBe("true");
   });

@@ -1,6 +1,6 @@
 import { useEffect, useState, type ReactNode } from "react";
 import { useApp } from "../context";
-import { formatCost, formatCount } from "./format";
+import { counted, formatCost, formatCount } from "./format";
 import type { UsageDays, UsageReport } from "./types";
 import { UsageChart } from "./UsageChart";
 
@@ -48,8 +48,8 @@ function Report({ report }: { report: UsageReport }): ReactNode {
   return (
     <>
       <p className="muted">
-        {report.since} to {report.until} (UTC): {formatCount(total.questions)} questions, {formatCount(total.documents)}{" "}
-        documents, {formatCount(total.failures)} failures, estimated cost {formatCost(total.cost_usd)}.
+        {report.since} to {report.until} (UTC): {counted(total.questions, "question")}, {counted(total.documents, "document")},{" "}
+        {counted(total.failures, "failure")}, estimated cost {formatCost(total.cost_usd)}.
       </p>
       <UsageChart daily={report.daily} />
       {report.people.length === 0 ? (
