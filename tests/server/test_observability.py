@@ -120,3 +120,17 @@ def test_usage_is_for_admins_and_counts_each_persons_questions(server: Server) -
     assert report["total"]["questions"] >= 2
     bad = httpx.get(f"{server.url}/usage", params={"days": 0}, headers=admin)
     assert bad.status_code == 400
+
+
+def test_an_ingestion_job_logs_one_request_id(server: Server) -> None:
+    token = login(server, "rosa")
+    doc = upload(server, token, "rosa.txt", b"The weather buoy reports every ten minutes.")
+    with Chat(server, token) as chat:
+        chat.wait_document(doc["doc_id"], "INDEXED")
+    lines = _log_lines(server)
+    start = [x for x in lines if x["message"].startswith(f"ingesting {doc['doc_id']} ")]
+    assert len(start) == 1 and start[0].get("request_id")
+    others = [
+        x for x in lines if x is not start[0] and x.get("request_id") == start[0]["request_id"]
+    ]
+    assert all("chat request" not in x["message"] for x in others), "no other request's lines"
