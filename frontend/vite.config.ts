@@ -33,7 +33,7 @@ export default defineConfig({
   // is kept, so the server's generated config.json points back through this proxy.
   server: {
     proxy: Object.fromEntries(
-      ["/config.json", "/auth", "/me", "/documents", "/uploads", "/health", "/ws"].map((path) => [
+      ["/config.json", "/auth", "/me", "/documents", "/uploads", "/health", "/ws", "/usage"].map((path) => [
         path,
         { target: process.env.RAG_DEV_SERVER ?? "http://127.0.0.1:8000", ws: path === "/ws" },
       ]),

@@ -127,6 +127,9 @@ def create_api(
     _add_meta_routes(api)
     _add_listing_routes(api)
     _add_document_routes(api)
+    from handlers.observability import router as observability  # it imports this module
+
+    api.include_router(observability)
     add_docs(api)
     return api
 

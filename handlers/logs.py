@@ -1,5 +1,6 @@
 """Logging for the local server: query strings (``?token=``, upload signatures) and anything
-shaped like a JWT are redacted from every record, and the access log carries paths only."""
+shaped like a JWT are redacted from every record, and the access log carries paths only. Every
+record carries the request id of the request it belongs to (``service.context``)."""
 
 from __future__ import annotations
 
@@ -9,13 +10,18 @@ import re
 import sys
 import time
 from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
 
-from starlette.requests import Request
-from starlette.responses import Response
+from service.context import current_request_id, request_scope, usable_request_id
 
 _QUERY = re.compile(r"\?[^\s\"'<>]*")
 _JWT = re.compile(r"\beyJ[\w-]{4,}\.[\w-]{4,}\.[\w-]*")
 REDACTED = "[redacted]"
+if TYPE_CHECKING:  # the Lambda handlers import this module without Starlette
+    from starlette.requests import Request
+    from starlette.responses import Response
+
+REQUEST_ID_HEADER = "X-Request-Id"
 access_log = logging.getLogger("rag.access")
 
 
@@ -33,6 +39,18 @@ class RedactingFilter(logging.Filter):
         cleaned = redact(message)
         if cleaned != message:
             record.msg, record.args = cleaned, None
+        return True
+
+
+class RequestIdFilter(logging.Filter):
+    """Stamps each record with the running request's id (``record.request_id``), which the
+    JSON formatters (ours, and Powertools' on Lambda) then print."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Add the id when a request is running; never drops a record."""
+        request_id = current_request_id()
+        if request_id is not None and not hasattr(record, "request_id"):
+            record.request_id = request_id
         return True
 
 
@@ -56,6 +74,9 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "message": redact(record.getMessage()),
         }
+        request_id = getattr(record, "request_id", None) or current_request_id()
+        if request_id is not None:
+            entry["request_id"] = str(request_id)
         if record.exc_info:
             entry["exception"] = redact(self.formatException(record.exc_info))
         return json.dumps(entry, ensure_ascii=True)
@@ -66,6 +87,7 @@ def configure_logging(level: int = logging.INFO) -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonFormatter())
     handler.addFilter(RedactingFilter())
+    handler.addFilter(RequestIdFilter())
     root = logging.getLogger()
     for old in list(root.handlers):
         root.removeHandler(old)
@@ -80,14 +102,19 @@ def configure_logging(level: int = logging.INFO) -> None:
 async def log_access(
     request: Request, call_next: Callable[[Request], Awaitable[Response]]
 ) -> Response:
-    """HTTP middleware: method, path (never the query), status and duration."""
-    started = time.perf_counter()
-    response = await call_next(request)
-    access_log.info(
-        "%s %s %d %.1fms",
-        request.method,
-        request.url.path,
-        response.status_code,
-        (time.perf_counter() - started) * 1000,
-    )
+    """HTTP middleware: runs the request under its request id (the caller's ``X-Request-Id``
+    when it is a plain short id, else a new one; echoed in the response) and logs method, path
+    (never the query), status and duration."""
+    request_id = usable_request_id(request.headers.get(REQUEST_ID_HEADER))
+    with request_scope(request_id):
+        started = time.perf_counter()
+        response = await call_next(request)
+        access_log.info(
+            "%s %s %d %.1fms",
+            request.method,
+            request.url.path,
+            response.status_code,
+            (time.perf_counter() - started) * 1000,
+        )
+    response.headers[REQUEST_ID_HEADER] = request_id
     return response

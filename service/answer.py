@@ -12,6 +12,7 @@ from typing import Protocol
 
 from service.evidence import Evidence, EvidenceScorer
 from service.models import ChatTurn, Source
+from service.telemetry import TokenUsage
 from service.vectors import Hit
 
 NO_ANSWER = "I could not find anything about that in your documents."
@@ -41,6 +42,8 @@ class Answer:
     text: Iterator[str]
     sources: list[Source] = field(default_factory=list)
     cited_only: bool = True
+    abstained: bool = False  # "not found": the evidence gate stopped it
+    usage: TokenUsage = field(default_factory=TokenUsage)  # filled in while ``text`` streams
 
     def final_sources(self, full_text: str) -> list[Source]:
         """The sources cited by ``[n]`` markers in the text (all of them if none is cited)."""
@@ -64,7 +67,7 @@ def words(text: str) -> Iterator[str]:
 
 def not_found() -> Answer:
     """The plain not-found answer: no sources."""
-    return Answer(text=words(NO_ANSWER))
+    return Answer(text=words(NO_ANSWER), abstained=True)
 
 
 def cite(hits: Sequence[Hit], chosen: Sequence[Evidence]) -> tuple[str, list[Source]]:

@@ -11,6 +11,8 @@ so an ingestion job goes back to its queue instead of indexing a partial documen
 from __future__ import annotations
 
 import logging
+import threading
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -126,18 +128,65 @@ def bedrock_embedding(settings: Settings, client: Any = None) -> BedrockEmbeddin
     )
 
 
+class StreamClosingClient:
+    """A bedrock-runtime client that remembers, per thread, the ConverseStream event streams it
+    opened, so the LLM can close them: ``BedrockConverse`` drops a stream's generator on a
+    cancelled answer without closing its HTTP response, and the model then keeps generating
+    (and billing) to nobody (tests/aws/test_stream_cancel.py)."""
+
+    def __init__(self, client: Any) -> None:
+        self._client = client
+        self._local = threading.local()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._client, name)
+
+    def opened(self) -> list[Any]:
+        """This thread's event streams not yet closed by their answer."""
+        streams: list[Any] | None = getattr(self._local, "streams", None)
+        if streams is None:
+            streams = self._local.streams = []
+        return streams
+
+    def converse_stream(self, **kwargs: Any) -> Any:
+        """``ConverseStream``, remembering its event stream."""
+        response = self._client.converse_stream(**kwargs)
+        self.opened().append(response["stream"])
+        return response
+
+
 def bedrock_llm(settings: Settings, client: Any = None) -> Any:
-    """``BedrockConverse`` with an explicit output token budget. Retries are botocore's
-    (standard mode: jittered exponential backoff), so the integration's own fixed 4-10 s
-    waits are turned off."""
+    """``BedrockConverse`` with an explicit output token budget, whose streams close with their
+    answer. Retries are botocore's (standard mode: jittered exponential backoff), so the
+    integration's own fixed 4-10 s waits are turned off."""
     from llama_index.llms.bedrock_converse import BedrockConverse
 
-    return BedrockConverse(
+    base: Any = BedrockConverse  # a pydantic model whose synthesized __init__ mypy mis-reads
+
+    class ClosingBedrockConverse(base):  # type: ignore[misc]
+        """Closes the ConverseStream response when its generator is closed or finished."""
+
+        def stream_chat(self, messages: Any, **kwargs: Any) -> Any:
+            opened = self._client.opened() if isinstance(self._client, StreamClosingClient) else []
+            mark = len(opened)  # the stream is opened now, before the generator starts
+            return _closing(opened, mark, super().stream_chat(messages, **kwargs))
+
+    return ClosingBedrockConverse(
         model=settings.bedrock_llm_model,
         max_tokens=settings.llm_max_tokens,
         temperature=0.1,
-        client=client or aws_client(settings, "bedrock-runtime"),
+        client=StreamClosingClient(client or aws_client(settings, "bedrock-runtime")),
         region_name=settings.bedrock_region or settings.aws_region,
         max_retries=1,
         timeout=settings.bedrock_timeout_s,
     )
+
+
+def _closing(opened: list[Any], mark: int, inner: Any) -> Iterator[Any]:
+    try:
+        yield from inner
+    finally:
+        inner.close()
+        for stream in opened[mark:]:
+            stream.close()
+        del opened[mark:]

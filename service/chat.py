@@ -10,7 +10,8 @@ from collections.abc import Callable, Iterator, Sequence
 
 from llama_index.core.base.embeddings.base import BaseEmbedding
 
-from service.answer import Answerer
+from service.answer import Answer, Answerer
+from service.context import current_request_id
 from service.errors import BUSY_MESSAGE, BadRequest, ErrorCode, RagError, is_busy
 from service.models import (
     ChatEvent,
@@ -21,8 +22,10 @@ from service.models import (
     SourcesEvent,
     TokenEvent,
 )
+from service.options import Prices
 from service.rerank import Reranker
 from service.retrieval import FusionWeights, HybridRetriever, RetrievalMode
+from service.telemetry import AnswerOutcome, NullRecorder, QuestionRecord, Recorder
 from service.vectors import ChunkStore, Hit
 
 log = logging.getLogger(__name__)
@@ -49,6 +52,8 @@ class ChatService:
         max_history_turns: int,
         reranker: Reranker | None = None,
         rerank_depth: int = 12,
+        recorder: Recorder | None = None,
+        prices: Prices | None = None,
     ) -> None:
         self._store = store
         self._embed = embed_model
@@ -60,6 +65,8 @@ class ChatService:
         self._max_turns = max_history_turns
         self.reranker = reranker
         self._rerank_depth = rerank_depth
+        self._recorder: Recorder = recorder or NullRecorder()
+        self._prices = prices or Prices(0.0, 0.0)
 
     def retriever(
         self,
@@ -104,31 +111,17 @@ class ChatService:
         request_id: str | None = None,
         cancelled: Callable[[], bool] = lambda: False,
     ) -> Iterator[ChatEvent]:
-        """Stream the answer's events. Stops quietly once ``cancelled()`` is true."""
-        rid = request_id or uuid.uuid4().hex
+        """Stream the answer's events. Stops quietly once ``cancelled()`` is true. Each
+        question is measured (times, outcome, tokens, cost) and handed to the recorder."""
+        rid = request_id or current_request_id() or uuid.uuid4().hex
+        run = _Run(owner)
         try:
-            question = self.validate(question)
-            retriever = self.retriever(owner, doc_ids=doc_ids)
-
-            def retrieve(query: str) -> list[Hit]:
-                return retriever.search(query)
-
-            answer = self._answerer.answer(question, list(history)[-self._max_turns :], retrieve)
-            parts: list[str] = []
-            for text in batch_text(answer.text):
-                if cancelled():
-                    return
-                parts.append(text)
-                yield TokenEvent(request_id=rid, text=text)
-            if cancelled():
-                return
-            yield fit_sources(
-                SourcesEvent(request_id=rid, sources=answer.final_sources("".join(parts)))
-            )
-            yield DoneEvent(request_id=rid)
+            yield from self._answer(run, question, history, doc_ids, rid, cancelled)
         except RagError as exc:
+            run.outcome = AnswerOutcome.ERROR
             yield ErrorEvent(request_id=rid, code=exc.code, message=exc.message)
         except Exception as exc:  # the boundary of one request: report, never kill the connection
+            run.outcome = AnswerOutcome.ERROR
             if is_busy(exc):  # a throttled model: the person may simply try again
                 log.warning("chat model busy", exc_info=True)
                 yield ErrorEvent(request_id=rid, code=ErrorCode.UNAVAILABLE, message=BUSY_MESSAGE)
@@ -137,6 +130,90 @@ class ChatService:
             yield ErrorEvent(
                 request_id=rid, code=ErrorCode.INTERNAL, message="the answer could not be completed"
             )
+        finally:  # also when the consumer closes this generator (a cancelled answer)
+            run.close()
+            self._recorder.question(run.record(self._prices))
+
+    def _answer(
+        self,
+        run: _Run,
+        question: str,
+        history: Sequence[ChatTurn],
+        doc_ids: Sequence[str] | None,
+        rid: str,
+        cancelled: Callable[[], bool],
+    ) -> Iterator[ChatEvent]:
+        question = self.validate(question)
+        retriever = self.retriever(run.owner, doc_ids=doc_ids)
+        run.answer = self._answerer.answer(
+            question, list(history)[-self._max_turns :], run.timed(retriever.search)
+        )
+        parts: list[str] = []
+        for text in batch_text(run.answer.text):
+            if cancelled():
+                return
+            run.first_token()
+            parts.append(text)
+            yield TokenEvent(request_id=rid, text=text)
+        if cancelled():
+            return
+        yield fit_sources(
+            SourcesEvent(request_id=rid, sources=run.answer.final_sources("".join(parts)))
+        )
+        run.outcome = AnswerOutcome.NOT_FOUND if run.answer.abstained else AnswerOutcome.ANSWERED
+        yield DoneEvent(request_id=rid)
+
+
+class _Run:
+    """The measurements of one question while it is answered."""
+
+    def __init__(self, owner: str) -> None:
+        self.owner = owner
+        self.outcome = AnswerOutcome.CANCELLED  # unless it ends otherwise
+        self.answer: Answer | None = None
+        self.started = time.monotonic()
+        self.retrieval_s: float | None = None
+        self.first_token_s: float | None = None
+
+    def timed(self, search: Callable[[str], list[Hit]]) -> Callable[[str], list[Hit]]:
+        """``search``, timed and logged (every retrieval of this question adds up)."""
+
+        def retrieve(query: str) -> list[Hit]:
+            started = time.monotonic()
+            hits = search(query)
+            elapsed = time.monotonic() - started
+            self.retrieval_s = (self.retrieval_s or 0.0) + elapsed
+            log.info("retrieved %d passages in %.1f ms", len(hits), elapsed * 1000)
+            return hits
+
+        return retrieve
+
+    def first_token(self) -> None:
+        """A token event is about to go out."""
+        if self.first_token_s is None:
+            self.first_token_s = time.monotonic() - self.started
+
+    def close(self) -> None:
+        """Close the model's stream now (not when garbage collected): a cancelled answer
+        stops generating, and its HTTP stream is released."""
+        close = getattr(self.answer.text, "close", None) if self.answer else None
+        if callable(close):
+            close()
+
+    def record(self, prices: Prices) -> QuestionRecord:
+        """What the recorder receives."""
+        usage = self.answer.usage if self.answer else None
+        tokens_in, tokens_out = (usage.input_tokens, usage.output_tokens) if usage else (0, 0)
+        return QuestionRecord(
+            owner=self.owner,
+            outcome=self.outcome,
+            answer_s=time.monotonic() - self.started,
+            retrieval_s=self.retrieval_s,
+            first_token_s=self.first_token_s,
+            input_tokens=tokens_in,
+            output_tokens=tokens_out,
+            cost_usd=prices.cost(tokens_in, tokens_out),
+        )
 
 
 def batch_text(

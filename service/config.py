@@ -13,7 +13,13 @@ from typing import Annotated, Literal
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from service.options import FusionWeights, IngestLimits, MaintenanceOptions
+from service.options import (
+    BEDROCK_PRICES_PER_1K,
+    FusionWeights,
+    IngestLimits,
+    MaintenanceOptions,
+    Prices,
+)
 
 ENV_PREFIX = "RAG_"
 
@@ -288,6 +294,20 @@ class Settings(BaseSettings):
         description="AWS: a disabled or signed-out Cognito user's tokens stop working this soon",
     )
 
+    # --- observability (issue 16) ---------------------------------------------------------------
+    llm_price_input_per_1k: float | None = Field(
+        default=None,
+        ge=0,
+        description="USD per 1,000 input tokens of the LLM, for the estimated cost; default: "
+        "the published price of a known Bedrock model, else 0",
+    )
+    llm_price_output_per_1k: float | None = Field(
+        default=None, ge=0, description="USD per 1,000 output tokens (as above)"
+    )
+    usage_enabled: bool = Field(
+        default=True, description="record per-person daily usage (GET /usage, the Usage page)"
+    )
+
     @field_validator("admins", mode="before")
     @classmethod
     def _split_admins(cls, value: object) -> object:
@@ -351,6 +371,24 @@ class Settings(BaseSettings):
             self.maintenance_retention_s,
             self.vector_index_min_rows_object_store if on_s3 else self.vector_index_min_rows,
             self.cluster_max_runs_per_owner,
+        )
+
+    @property
+    def llm_prices(self) -> Prices:
+        """The LLM's token prices (settings first, then the known Bedrock model's, else 0)."""
+        known = Prices(0.0, 0.0)
+        if self.llm_provider is LlmProvider.BEDROCK:
+            region, _, model = self.bedrock_llm_model.partition(".")
+            if region not in ("us", "eu", "apac", "global"):  # not an inference profile
+                model = self.bedrock_llm_model
+            known = BEDROCK_PRICES_PER_1K.get(model, known)
+        return Prices(
+            known.input_per_1k
+            if self.llm_price_input_per_1k is None
+            else self.llm_price_input_per_1k,
+            known.output_per_1k
+            if self.llm_price_output_per_1k is None
+            else self.llm_price_output_per_1k,
         )
 
 

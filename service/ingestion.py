@@ -20,6 +20,7 @@ from service.models import Document, DocumentEvent, DocumentStatus, IngestJob, I
 from service.options import IngestLimits as IngestLimits  # its home before options
 from service.parsing import DocType, Page, check_name_matches, detect_type, parse
 from service.ports import BlobStore, Notifier, Registry
+from service.telemetry import IngestRecord, NullRecorder, Recorder
 from service.vectors import ChunkStore
 
 log = logging.getLogger(__name__)
@@ -50,7 +51,9 @@ class Ingestor:
         notifier: Notifier,
         limits: IngestLimits,
         parse_fn: ParseFn | None = None,
+        recorder: Recorder | None = None,
     ) -> None:
+        self._recorder: Recorder = recorder or NullRecorder()
         self._registry = registry
         self._blobs = blobs
         self._store = store
@@ -61,11 +64,24 @@ class Ingestor:
 
     def process(self, job: IngestJob, *, final_attempt: bool = False) -> Outcome:
         """Run one job. Document errors end FAILED; transient errors raise ``Unavailable`` (or
-        anything unexpected) so the queue retries, except on the ``final_attempt``."""
+        anything unexpected) so the queue retries, except on the ``final_attempt``. Each job
+        that runs is measured (outcome, duration) and handed to the recorder."""
         doc = self._registry.get(job.doc_id)
         if doc is None or doc.version != job.version or doc.status not in _RUNNABLE:
             log.info("skipping job", extra={"doc_id": job.doc_id, "version": job.version})
             return Outcome.SKIPPED
+        started, outcome = time.monotonic(), "retry"
+        try:
+            result = self._run(doc, final_attempt)
+            outcome = result.value
+            return result
+        finally:
+            elapsed = time.monotonic() - started
+            self._recorder.ingestion(
+                IngestRecord(owner=doc.owner, outcome=outcome, seconds=elapsed)
+            )
+
+    def _run(self, doc: Document, final_attempt: bool) -> Outcome:
         try:
             doc = self._transition(doc, DocumentStatus.PROCESSING, _RUNNABLE)
         except Conflict:

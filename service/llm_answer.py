@@ -13,6 +13,7 @@ from llama_index.core.llms import LLM
 from service.answer import Answer, Retrieve, not_found, snippet
 from service.evidence import EvidenceScorer
 from service.models import ChatTurn, Source
+from service.telemetry import TokenUsage
 
 CONDENSE_PROMPT = (
     "Rewrite the last question of this conversation as one standalone question that can be "
@@ -48,22 +49,30 @@ class LlmAnswerer:
         self._history_turns = history_turns
         self._scorer = scorer
 
-    def condense(self, question: str, history: Sequence[ChatTurn]) -> str:
-        """A standalone version of a follow-up question (the question itself without history)."""
+    def condense(
+        self, question: str, history: Sequence[ChatTurn], usage: TokenUsage | None = None
+    ) -> str:
+        """A standalone version of a follow-up question (the question itself without history);
+        the model's token counts are added to ``usage``."""
         if not history:
             return question
         lines = "\n".join(f"{t.role}: {t.content}" for t in history[-self._history_turns :])
         reply = self._llm.complete(CONDENSE_PROMPT.format(history=lines, question=question))
+        if usage is not None:
+            usage.add(reply.additional_kwargs)
         standalone = reply.text.strip().strip('"')
         return standalone or question
 
     def answer(self, question: str, history: Sequence[ChatTurn], retrieve: Retrieve) -> Answer:
         """Retrieve for the condensed question and stream the model's answer; when no
         retrieved sentence passes the evidence decision, say not found without the model."""
-        standalone = self.condense(question, history)
+        usage = TokenUsage()
+        standalone = self.condense(question, history, usage)
         hits = retrieve(standalone)
         if self._scorer and not self._scorer.answers(self._scorer.assess(standalone, hits)):
-            return not_found()
+            refusal = not_found()
+            refusal.usage = usage
+            return refusal
         sources = [
             Source(
                 n=i,
@@ -87,9 +96,20 @@ class LlmAnswerer:
                 f"Question: {standalone}",
             ),
         ]
-        return Answer(text=self._stream(messages), sources=sources, cited_only=False)
+        return Answer(
+            text=self._stream(messages, usage), sources=sources, cited_only=False, usage=usage
+        )
 
-    def _stream(self, messages: list[ChatMessage]) -> Iterator[str]:
-        for chunk in self._llm.stream_chat(messages):
-            if chunk.delta:
-                yield chunk.delta
+    def _stream(self, messages: list[ChatMessage], usage: TokenUsage) -> Iterator[str]:
+        """The model's text; closing this generator (a cancelled answer) closes the model's
+        stream. Bedrock reports the call's token counts in its last event only."""
+        stream = self._llm.stream_chat(messages)
+        try:
+            for chunk in stream:
+                usage.add(chunk.additional_kwargs)
+                if chunk.delta:
+                    yield chunk.delta
+        finally:
+            close = getattr(stream, "close", None)
+            if callable(close):
+                close()

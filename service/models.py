@@ -223,3 +223,42 @@ ServerEvent = Annotated[
     TokenEvent | SourcesEvent | DoneEvent | ErrorEvent | DocumentEvent | PongEvent,
     Field(discriminator="type"),
 ]
+
+
+# --- usage for administrators (issue 16) -------------------------------------------------------
+
+
+class UsageFigures(BaseModel):
+    """What one person (or everyone) did over a period (``service.usage.figures`` makes one
+    with zeros for what is not given)."""
+
+    questions: int
+    documents: int = Field(description="documents indexed")
+    failures: int = Field(description="answers that failed and documents that failed")
+    input_tokens: int
+    output_tokens: int
+    cost_usd: float = Field(description="estimated from counted tokens and prices")
+
+
+class PersonUsage(UsageFigures):
+    """One person's figures over the report's days."""
+
+    user_id: str
+
+
+class DayUsage(UsageFigures):
+    """Everyone's figures on one day (UTC)."""
+
+    day: str = Field(description="YYYY-MM-DD")
+
+
+class UsageReport(BaseModel):
+    """Response of ``GET /usage``: per person (most expensive first) and per day (oldest
+    first, every day present), over the last ``days`` days including today (UTC)."""
+
+    days: int
+    since: str
+    until: str
+    people: list[PersonUsage]
+    daily: list[DayUsage]
+    total: UsageFigures

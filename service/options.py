@@ -34,3 +34,28 @@ class MaintenanceOptions:
     retention_s: float
     vector_index_min_rows: int
     cluster_max_runs_per_owner: float
+
+
+@dataclass(frozen=True)
+class Prices:
+    """What a model's tokens cost, in US dollars per 1,000 tokens."""
+
+    input_per_1k: float
+    output_per_1k: float
+
+    def cost(self, input_tokens: int, output_tokens: int) -> float:
+        """The estimated cost of these counted tokens."""
+        return (input_tokens * self.input_per_1k + output_tokens * self.output_per_1k) / 1000
+
+
+# Published on-demand prices (us-east-1) of the Bedrock models the deployment defaults to or
+# documents, as known when written: an estimate, not a bill. Other models cost nothing unless
+# RAG_LLM_PRICE_INPUT_PER_1K / _OUTPUT_PER_1K say otherwise (a self-hosted model has no
+# per-token price); set those to your own contract's prices.
+BEDROCK_PRICES_PER_1K: dict[str, Prices] = {
+    "anthropic.claude-3-5-haiku-20241022-v1:0": Prices(0.0008, 0.004),
+    "anthropic.claude-3-haiku-20240307-v1:0": Prices(0.00025, 0.00125),
+    "anthropic.claude-3-5-sonnet-20241022-v2:0": Prices(0.003, 0.015),
+    "amazon.nova-micro-v1:0": Prices(0.000035, 0.00014),
+    "amazon.nova-lite-v1:0": Prices(0.00006, 0.00024),
+}

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from service.config import Mode, Settings
 from service.ports import BlobStore, Identity, JobQueue, Notifier, Registry
+from service.telemetry import NullRecorder, Recorder
 
 if TYPE_CHECKING:
     from llama_index.core.base.embeddings.base import BaseEmbedding
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
     from service.adapters.dynamo_limits import DynamoPersonLimits
     from service.adapters.local_identity import LocalIdentity
     from service.adapters.notifier import InProcessNotifier
+    from service.adapters.prometheus_metrics import PrometheusRecorder
     from service.adapters.s3_blob import S3BlobStore
     from service.adapters.sqlite_queue import SqliteJobQueue
     from service.answer import Answerer
@@ -32,6 +34,7 @@ if TYPE_CHECKING:
     from service.documents import DocumentService
     from service.ingestion import Ingestor, ParseFn
     from service.maintenance import MaintenanceReport
+    from service.usage import UsageStore
     from service.vectors import ChunkStore
     from service.worker import Worker
 
@@ -65,6 +68,10 @@ class Storage:
     aws: AwsEdges | None = None  # set on AWS
     local_queue: SqliteJobQueue | None = None  # the durable queue the local worker drains
     hub: InProcessNotifier | None = None  # local: the notifier the WebSocket hub subscribes to
+    # observability (issue 16): what chat and ingestion report to, and the local /metrics
+    recorder: Recorder = field(default_factory=NullRecorder)
+    prometheus: PrometheusRecorder | None = None
+    usage: UsageStore | None = None  # per-person daily usage (GET /usage)
 
 
 @dataclass(frozen=True)
@@ -275,6 +282,7 @@ def aws_storage(settings: Settings) -> Storage:
     connections = aws_connections(settings, dynamodb)
     notifier = aws_notifier(settings, connections)
     blobs = S3BlobStore(settings.documents_bucket, lazy_client(settings, "s3"))
+    usage = _aws_usage(settings, dynamodb)
     return Storage(
         settings=settings,
         registry=DynamoRegistry(settings.registry_table, dynamodb),
@@ -282,6 +290,8 @@ def aws_storage(settings: Settings) -> Storage:
         queue=SqsJobQueue(settings.ingest_queue_url, lazy_client(settings, "sqs")),
         notifier=notifier,
         aws=AwsEdges(connections=connections, notifier=notifier, blobs=blobs),
+        recorder=_with_usage(aws_recorder(), usage),
+        usage=usage,
     )
 
 
@@ -302,6 +312,8 @@ def local_storage(settings: Settings) -> Storage:
         max_receives=settings.queue_max_receives,
     )
     hub = InProcessNotifier()
+    prometheus = local_prometheus()
+    usage = _local_usage(settings, db)
     return Storage(
         settings=settings,
         registry=SqliteRegistry(db),
@@ -310,7 +322,50 @@ def local_storage(settings: Settings) -> Storage:
         notifier=hub,
         local_queue=queue,
         hub=hub,
+        recorder=_with_usage(prometheus or NullRecorder(), usage),
+        prometheus=prometheus,
+        usage=usage,
     )
+
+
+def _local_usage(settings: Settings, db: Any) -> UsageStore | None:
+    from service.adapters.sqlite_usage import SqliteUsageStore
+
+    return SqliteUsageStore(db) if settings.usage_enabled else None
+
+
+def _aws_usage(settings: Settings, dynamodb: Any) -> UsageStore | None:
+    from service.adapters.dynamo_usage import DynamoUsageStore
+
+    if not settings.usage_enabled:
+        return None
+    return DynamoUsageStore(settings.connections_table, dynamodb)
+
+
+def _with_usage(recorder: Recorder, usage: UsageStore | None) -> Recorder:
+    """``recorder``, plus per-person usage counting when a usage store is configured."""
+    if usage is None:
+        return recorder
+    from service.telemetry import FanOut
+    from service.usage import UsageRecorder
+
+    return FanOut((recorder, UsageRecorder(usage)))
+
+
+def aws_recorder() -> Recorder:
+    """CloudWatch embedded metrics through Powertools (published by the Lambda handler)."""
+    from service.adapters.emf_metrics import EmfRecorder
+
+    return EmfRecorder()
+
+
+def local_prometheus() -> PrometheusRecorder | None:
+    """Prometheus series for the local server's ``/metrics`` (None without the library)."""
+    try:
+        from service.adapters.prometheus_metrics import PrometheusRecorder
+    except ImportError:  # a slim install: no /metrics, everything else works
+        return None
+    return PrometheusRecorder()
 
 
 def build_storage(settings: Settings) -> Storage:
@@ -425,6 +480,7 @@ def _build_heavy(
         notifier=storage.notifier,
         limits=settings.limits,
         parse_fn=parser_for(settings),
+        recorder=storage.recorder,
     )
     chat = ChatService(
         store=store,
@@ -437,6 +493,8 @@ def _build_heavy(
         max_history_turns=settings.max_history_turns,
         reranker=build_reranker(settings, embed_model),
         rerank_depth=settings.rerank_depth,
+        recorder=storage.recorder,
+        prices=settings.llm_prices,
     )
     queue = storage.local_queue
     worker = (

@@ -8,8 +8,10 @@ import threading
 from collections.abc import Callable
 
 from service.adapters.sqlite_queue import SqliteJobQueue
+from service.context import new_request_id, request_scope
 from service.ingestion import Ingestor, Outcome
 from service.models import IngestJob
+from service.ports import ReceivedJob
 
 log = logging.getLogger(__name__)
 
@@ -49,18 +51,24 @@ class Worker:
         while received := self._queue.receive(1):
             item = received[0]
             taken += 1
-            try:
-                outcome = self._ingestor.process(
-                    item.job, final_attempt=item.receive_count >= self._max
-                )
-            except Exception:  # job boundary: retried by the queue, never fatal to the worker
-                log.warning("ingestion attempt %d failed", item.receive_count, exc_info=True)
-                self._queue.release(item.receipt, delay_s=_backoff(item.receive_count))
+            with request_scope(new_request_id()):  # each attempt's log lines share one id
+                outcome = self._attempt(item)
+            if outcome is None:
                 continue
             self._queue.ack(item.receipt)
             if on_done:
                 on_done(item.job, outcome)
         return taken
+
+    def _attempt(self, item: ReceivedJob) -> Outcome | None:
+        """One attempt at a job; None when it raised and went back to the queue."""
+        log.info("ingesting %s (attempt %d)", item.job.doc_id, item.receive_count)
+        try:
+            return self._ingestor.process(item.job, final_attempt=item.receive_count >= self._max)
+        except Exception:  # job boundary: retried by the queue, never fatal to the worker
+            log.warning("ingestion attempt %d failed", item.receive_count, exc_info=True)
+            self._queue.release(item.receipt, delay_s=_backoff(item.receive_count))
+            return None
 
     def drain(
         self,

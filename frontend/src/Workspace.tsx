@@ -9,8 +9,10 @@ import type { AppConfig } from "./config";
 import { AppContext, type AppServices } from "./context";
 import { DocumentsView } from "./documents/DocumentsView";
 import { useDocuments } from "./documents/useDocuments";
+import { UsageView } from "./usage/UsageView";
 
-type Tab = "chat" | "documents";
+type Tab = "chat" | "documents" | "usage";
+const TAB_NAMES: Record<Tab, string> = { chat: "Chat", documents: "Documents", usage: "Usage" };
 
 const STATUS_TEXT: Record<SocketStatus, string> = {
   connecting: "Connecting…",
@@ -19,7 +21,7 @@ const STATUS_TEXT: Record<SocketStatus, string> = {
   stopped: "Offline",
 };
 
-function Views({ tab }: { tab: Tab }): ReactNode {
+function Views({ tab, isAdmin }: { tab: Tab; isAdmin: boolean }): ReactNode {
   // Both live here so the conversation and uploads survive switching tabs.
   const chat = useChat();
   const docs = useDocuments();
@@ -31,6 +33,11 @@ function Views({ tab }: { tab: Tab }): ReactNode {
       <div hidden={tab !== "documents"} className="view" id="panel-documents" role="tabpanel" aria-labelledby="tab-documents">
         <DocumentsView model={docs} />
       </div>
+      {isAdmin && tab === "usage" && (
+        <div className="view" id="panel-usage" role="tabpanel" aria-labelledby="tab-usage">
+          <UsageView />
+        </div>
+      )}
     </>
   );
 }
@@ -89,7 +96,7 @@ export function Workspace({ config, session, onSignOut }: Props): ReactNode {
         <header className="topbar">
           <span className="brand">Ask your documents</span>
           <nav role="tablist" aria-label="Views" className="tabs">
-            {(["chat", "documents"] as const).map((t) => (
+            {(me?.is_admin ? (["chat", "documents", "usage"] as const) : (["chat", "documents"] as const)).map((t) => (
               <button
                 key={t}
                 id={`tab-${t}`}
@@ -99,7 +106,7 @@ export function Workspace({ config, session, onSignOut }: Props): ReactNode {
                 className="tab"
                 onClick={() => setTab(t)}
               >
-                {t === "chat" ? "Chat" : "Documents"}
+                {TAB_NAMES[t]}
               </button>
             ))}
           </nav>
@@ -118,7 +125,7 @@ export function Workspace({ config, session, onSignOut }: Props): ReactNode {
           </div>
         </header>
         <main className="content">
-          <Views tab={tab} />
+          <Views tab={tab} isAdmin={me?.is_admin === true} />
         </main>
       </div>
     </AppContext.Provider>

@@ -6,18 +6,19 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Metrics
 from mangum import Mangum
 
 from handlers.api import create_api
 from handlers.aws.metering import log_metrics_if_any
+from handlers.aws.observe import lambda_logger, lambda_tracer
 from service.config import get_settings
 from service.models import Document, UploadTarget
 from service.wiring import build_identity, build_services
 
-logger = Logger(service="rag-admin")
+logger = lambda_logger("rag-admin")
 metrics = Metrics(namespace="RagService", service="admin")
-tracer = Tracer(service="rag-admin")
+tracer = lambda_tracer("rag-admin")
 
 
 @lru_cache(maxsize=1)

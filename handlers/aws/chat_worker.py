@@ -7,20 +7,21 @@ import time
 from functools import lru_cache
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
-from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools import Metrics
 
 from handlers.aws.metering import log_metrics_if_any
+from handlers.aws.observe import annotate, lambda_logger, lambda_tracer
 from service.adapters.dynamo_connections import DynamoConnections
 from service.adapters.dynamo_limits import QUESTIONS, DynamoPersonLimits, question_slot
 from service.config import get_settings
+from service.context import request_scope, usable_request_id
 from service.errors import ErrorCode
 from service.models import AskAction, DoneEvent, ErrorEvent
 from service.wiring import Services, aws_person_limits, build_services
 
-logger = Logger(service="rag-chat-worker")
+logger = lambda_logger("rag-chat-worker")
 metrics = Metrics(namespace="RagService", service="chat-worker")
-tracer = Tracer(service="rag-chat-worker")
+tracer = lambda_tracer("rag-chat-worker")
 
 CANCEL_CHECK_S = 0.25  # at most one DynamoDB read per quarter second of streaming
 
@@ -53,7 +54,7 @@ class CancelFlag:
         return self._cancelled
 
 
-@logger.inject_lambda_context(correlation_id_path="ask.request_id")
+@logger.inject_lambda_context(correlation_id_path="request_id")
 @tracer.capture_lambda_handler
 @log_metrics_if_any(metrics)
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
@@ -67,13 +68,16 @@ def _limits() -> DynamoPersonLimits:
 
 
 def answer(event: dict[str, Any]) -> dict[str, Any]:
-    """Answer one question (``{connection_id, owner, ask}``); returns what was sent. The
-    person's question slot (taken by the ask route) is given back however this ends."""
-    try:
-        return _answer(event)
-    finally:
-        slot = question_slot(event["connection_id"], str(event["ask"].get("request_id")))
-        _limits().give_back(QUESTIONS, event["owner"], slot)
+    """Answer one question (``{connection_id, owner, ask, request_id}``) under the request id
+    the ``ask`` route passed along; returns what was sent. The person's question slot (taken
+    by the ask route) is given back however this ends."""
+    with request_scope(usable_request_id(event.get("request_id"))) as request_id:
+        annotate(tracer, request_id)
+        try:
+            return _answer(event)
+        finally:
+            slot = question_slot(event["connection_id"], str(event["ask"].get("request_id")))
+            _limits().give_back(QUESTIONS, event["owner"], slot)
 
 
 def _answer(event: dict[str, Any]) -> dict[str, Any]:
@@ -84,7 +88,8 @@ def _answer(event: dict[str, Any]) -> dict[str, Any]:
     ask = AskAction.model_validate(event["ask"])
     connection_id, owner = event["connection_id"], event["owner"]
     cancelled = CancelFlag(services.aws.connections, connection_id, ask.request_id)
-    started, frames, finished = time.monotonic(), 0, False
+    frames, finished = 0, False
+    logger.info("answering question %s", ask.request_id)
     for chat_event in services.chat.ask(
         owner,
         ask.question,
@@ -106,6 +111,4 @@ def _answer(event: dict[str, Any]) -> dict[str, Any]:
                 message="the answer was cancelled",
             ),
         )
-    elapsed = time.monotonic() - started
-    metrics.add_metric(name="AnswerSeconds", unit=MetricUnit.Seconds, value=elapsed)
     return {"frames": frames, "outcome": "done" if finished else "cancelled"}

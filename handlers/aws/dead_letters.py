@@ -7,7 +7,7 @@ import json
 from functools import lru_cache
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import (
     BatchProcessor,
@@ -17,13 +17,14 @@ from aws_lambda_powertools.utilities.batch import (
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from handlers.aws.metering import log_metrics_if_any
+from handlers.aws.observe import lambda_logger, lambda_tracer
 from service.config import get_settings
 from service.dead_letters import fail_dead_letter
 from service.wiring import Services, build_services
 
-logger = Logger(service="rag-dead-letters")
+logger = lambda_logger("rag-dead-letters")
 metrics = Metrics(namespace="RagService", service="dead-letters")
-tracer = Tracer(service="rag-dead-letters")
+tracer = lambda_tracer("rag-dead-letters")
 processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
 
 

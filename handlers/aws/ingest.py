@@ -12,8 +12,7 @@ from functools import lru_cache
 from typing import Any
 from urllib.parse import unquote_plus
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
-from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools import Metrics
 from aws_lambda_powertools.utilities.batch import (
     BatchProcessor,
     EventType,
@@ -22,15 +21,17 @@ from aws_lambda_powertools.utilities.batch import (
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from handlers.aws.metering import log_metrics_if_any
+from handlers.aws.observe import lambda_logger, lambda_tracer
 from service.config import get_settings
+from service.context import request_scope, usable_request_id
 from service.ingestion import Outcome
 from service.models import IngestJob
 from service.uploads import accept_upload
 from service.wiring import Services, build_services
 
-logger = Logger(service="rag-ingest")
+logger = lambda_logger("rag-ingest")
 metrics = Metrics(namespace="RagService", service="ingest")
-tracer = Tracer(service="rag-ingest")
+tracer = lambda_tracer("rag-ingest")
 # Report every failure as an item failure, even when all fail: SQS then retries exactly those
 # messages, instead of the whole invocation erroring.
 processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
@@ -69,12 +70,16 @@ def _uploaded(services: Services, key: str) -> IngestJob | None:
 
 
 def record_handler(record: SQSRecord) -> None:
-    """Process one SQS record; raising reports it failed."""
+    """Process one SQS record (its message id is the request id); raising reports it failed."""
+    with request_scope(usable_request_id(record.message_id)):
+        _process(record)
+
+
+def _process(record: SQSRecord) -> None:
     services = _services()
     final = int(record.attributes.approximate_receive_count) >= services.settings.queue_max_receives
     for job in jobs_of(json.loads(record.body), services):
         outcome = services.ingestor.process(job, final_attempt=final)
-        metrics.add_metric(name=f"Documents{outcome.value.title()}", unit=MetricUnit.Count, value=1)
         logger.info("ingestion done", extra={"doc_id": job.doc_id, "outcome": outcome.value})
         if final and outcome is Outcome.FAILED:
             raise GiveUp(f"document {job.doc_id} failed on its last attempt")

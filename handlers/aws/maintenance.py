@@ -6,17 +6,18 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 
 from handlers.aws.metering import log_metrics_if_any
+from handlers.aws.observe import lambda_logger, lambda_tracer
 from service.config import get_settings
 from service.maintenance import run_upkeep
 from service.wiring import Services, build_services
 
-logger = Logger(service="rag-maintenance")
+logger = lambda_logger("rag-maintenance")
 metrics = Metrics(namespace="RagService", service="maintenance")
-tracer = Tracer(service="rag-maintenance")
+tracer = lambda_tracer("rag-maintenance")
 
 
 @lru_cache(maxsize=1)

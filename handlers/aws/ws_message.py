@@ -9,25 +9,26 @@ import time
 from functools import lru_cache
 from typing import Any, Protocol
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
-from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools import Metrics
 from pydantic import BaseModel
 
 from handlers.aws.metering import log_metrics_if_any
+from handlers.aws.observe import annotate, lambda_logger, lambda_tracer
 from service.adapters.apigw_notifier import ApiGatewayNotifier
 from service.adapters.aws_clients import lazy_client
 from service.adapters.dynamo_connections import DynamoConnections
 from service.adapters.dynamo_limits import QUESTIONS, DynamoPersonLimits, question_slot
 from service.config import Settings, get_settings
+from service.context import current_request_id, request_scope, usable_request_id
 from service.errors import ErrorCode
 from service.models import AskAction, CancelAction, ErrorEvent, PongEvent
 from service.protocol import parse_client_message
 from service.wiring import aws_connections, aws_notifier, aws_person_limits
 
-logger = Logger(service="rag-ws-message")
+logger = lambda_logger("rag-ws-message")
 SESSION_ENDED = ErrorEvent(code=ErrorCode.UNAUTHORIZED, message="the session ended: sign in again")
 metrics = Metrics(namespace="RagService", service="ws-message")
-tracer = Tracer(service="rag-ws-message")
+tracer = lambda_tracer("rag-ws-message")
 
 
 class ChatDispatcher(Protocol):
@@ -85,7 +86,16 @@ def _limits() -> DynamoPersonLimits:
 @tracer.capture_lambda_handler
 @log_metrics_if_any(metrics)
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    """Parse the client's message and act on it; replies go out through the notifier."""
+    """Parse the client's message and act on it; replies go out through the notifier. The
+    message's API Gateway request id is the request id of everything it causes, the chat
+    worker's answer included (passed in the invoke payload)."""
+    request_id = usable_request_id(event["requestContext"].get("requestId"))
+    with request_scope(request_id):
+        annotate(tracer, request_id)
+        return _handle(event)
+
+
+def _handle(event: dict[str, Any]) -> dict[str, Any]:
     settings, connections, notifier, dispatcher = _runtime()
     request = event["requestContext"]
     connection_id = request["connectionId"]
@@ -142,8 +152,13 @@ def _ask(
             message=f"at most {settings.max_questions_per_user} questions at once: wait for "
             "an answer to finish",
         )
-    metrics.add_metric(name="Questions", unit=MetricUnit.Count, value=1)
-    payload = {"connection_id": connection_id, "owner": owner, "ask": ask.model_dump(mode="json")}
+    payload = {
+        "connection_id": connection_id,
+        "owner": owner,
+        "ask": ask.model_dump(mode="json"),
+        "request_id": current_request_id(),
+    }
+    logger.info("question %s handed to the chat worker", ask.request_id)
     try:
         dispatcher.dispatch(payload)  # the worker gives the slot back when it is done
     except BaseException:

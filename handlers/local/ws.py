@@ -17,6 +17,7 @@ from pydantic import BaseModel
 from starlette.websockets import WebSocketDisconnect
 
 from service.config import Settings
+from service.context import new_request_id, request_scope
 from service.errors import ErrorCode, RagError
 from service.models import (
     AskAction,
@@ -151,7 +152,13 @@ class ChatConnection:
         future.add_done_callback(finished)
 
     def _answer(self, ask: AskAction, stop: threading.Event) -> None:
-        """Runs in a worker thread: stream the answer's events until done or stopped."""
+        """Runs in a worker thread, under a request id of its own (the client's ``request_id``
+        is only unique within its connection): stream the answer until done or stopped."""
+        with request_scope(new_request_id()):
+            log.info("chat request %s asked", ask.request_id)
+            self._stream(ask, stop)
+
+    def _stream(self, ask: AskAction, stop: threading.Event) -> None:
         outcome, frames = "cancelled", 0
         events = self._events(ask, stop)
         try:

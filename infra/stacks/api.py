@@ -10,6 +10,7 @@ from aws_cdk import Aws, CfnOutput, Duration, Stack
 from aws_cdk import aws_apigatewayv2 as apigw
 from aws_cdk import aws_apigatewayv2_authorizers as authorizers
 from aws_cdk import aws_apigatewayv2_integrations as integrations
+from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from handlers.aws import ENTRY_POINTS
@@ -38,6 +39,7 @@ from infra.stacks.api_logging import (
 from infra.stacks.auth import AuthStack
 from infra.stacks.data import DataStack
 from service.adapters import dynamo_schema as schema
+from service.adapters.dynamo_usage import USAGE_PREFIX
 from service.config import env_name
 
 WS_STAGE = "prod"
@@ -154,6 +156,16 @@ class ApiStack(Stack):
         grant_prefix(admin, data.bucket_arn, DOCUMENTS_PREFIX, write=True)
         grant_prefix(admin, data.bucket_arn, STORED_PREFIX, write=True)  # deletes stored bytes
         grant_prefix(admin, data.bucket_arn, LANCEDB_PREFIX, write=True)
+        # GET /usage reads the daily usage items, and nothing else of the connections table.
+        admin.add_to_principal_policy(
+            iam.PolicyStatement(
+                actions=["dynamodb:GetItem"],
+                resources=[data.connections.table_arn],
+                conditions={
+                    "ForAllValues:StringLike": {"dynamodb:LeadingKeys": [f"{USAGE_PREFIX}*"]}
+                },
+            )
+        )
 
     @property
     def _cfn_ws_api(self) -> apigw.CfnApi:

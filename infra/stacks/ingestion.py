@@ -16,10 +16,12 @@ from handlers.aws import ENTRY_POINTS
 from infra import deploy_config as dc
 from infra.environment import service_env
 from infra.functions import FunctionSpec, ServiceFunction, retention
+from infra.observability import Observability
 from infra.permissions import (
     DOCUMENTS_PREFIX,
     LANCEDB_PREFIX,
     STORED_PREFIX,
+    SharedArn,
     grant_bedrock,
     grant_manage_connections,
     grant_prefix,
@@ -74,6 +76,26 @@ class IngestionStack(Stack):
         self.ingest = self._ingest(env, log_retention)
         self.maintenance = self._maintenance(env, log_retention)
         self.dead_letters = self._dead_letters(env, log_retention)
+        self.observability = self._observability()
+
+    def _observability(self) -> Observability:
+        """The dashboard and alarms (issue 16) over every service function."""
+        functions = {
+            name: SharedArn.share(
+                self.api, fn.function.function_name, f"{fn.node.id}FunctionName"
+            ).value
+            for name, fn in self.api.functions.items()
+        }
+        for fn in (self.ingest, self.maintenance, self.dead_letters):
+            functions[fn.node.id] = fn.function.function_name
+        return Observability(
+            self,
+            "Observability",
+            functions=functions,
+            dlq=self.data.dlq,
+            llm_model=self.config.bedrock_llm_model,
+            alarm_topic=self.data.alarm_topic,
+        )
 
     def _ingest(self, env: dict[str, str], log_retention: logs.RetentionDays) -> ServiceFunction:
         config, data = self.config, self.data

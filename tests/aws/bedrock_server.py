@@ -59,6 +59,9 @@ class BedrockServer:
         self.requests: list[dict[str, Any]] = []  # (operation, model, body) of each call
         self.throttled = 0
         self.poison: str | None = None  # texts containing this fail with ModelErrorException
+        self.stream_delay_s = 0.0  # > 0: ConverseStream sends one event per delay, unframed
+        self.streams_cut = 0  # streams whose client went away before the last event
+        self.streams_done = 0
         self._rng = random.Random(7)
         self._lock = threading.Lock()
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
@@ -82,6 +85,7 @@ class BedrockServer:
         """Back to defaults between tests."""
         with self._lock:
             self.latency_s, self.throttle_rate, self.throttled = 0.0, 0.0, 0
+            self.stream_delay_s, self.streams_cut, self.streams_done = 0.0, 0, 0
             self.throttle_only = None
             self.poison = None
             self.replies, self.requests = [], []
@@ -233,12 +237,37 @@ def _handler_for(server: BedrockServer) -> type[BaseHTTPRequestHandler]:
                     "metadata", {"usage": _usage(body, reply), "metrics": {"latencyMs": 1}}
                 ),
             ]
+            if server.stream_delay_s > 0:
+                self._paced(events)
+                return
             data = b"".join(events)
             self.send_response(200)
             self.send_header("Content-Type", "application/vnd.amazon.eventstream")
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()
             self.wfile.write(data)
+
+        def _paced(self, events: list[bytes]) -> None:
+            """One event per ``stream_delay_s``, each in its own HTTP/1.1 chunk (as Bedrock
+            streams), so a client that goes away (a cancelled answer) fails the next write."""
+            self.protocol_version = "HTTP/1.1"
+            self.close_connection = True
+            self.send_response(200)
+            self.send_header("Content-Type", "application/vnd.amazon.eventstream")
+            self.send_header("Transfer-Encoding", "chunked")
+            self.send_header("Connection", "close")
+            self.end_headers()
+            try:
+                for event in [*events, b""]:
+                    self.wfile.write(b"%x\r\n%s\r\n" % (len(event), event))
+                    self.wfile.flush()
+                    time.sleep(server.stream_delay_s)
+            except (BrokenPipeError, ConnectionResetError):
+                with server._lock:
+                    server.streams_cut += 1
+                return
+            with server._lock:
+                server.streams_done += 1
 
     return Handler
 

@@ -184,7 +184,7 @@ def test_maintenance_runs_on_a_schedule(synth: Synth) -> None:
 
 def test_every_function_has_an_errors_alarm(synth: Synth) -> None:
     alarms = synth.all_resources("AWS::CloudWatch::Alarm").values()
-    errors = [a["Properties"] for a in alarms if a["Properties"]["MetricName"] == "Errors"]
+    errors = [a["Properties"] for a in alarms if a["Properties"].get("MetricName") == "Errors"]
     assert len(errors) == len(ENTRY_POINTS)
     assert all(a["AlarmActions"] and a["Threshold"] == 1 for a in errors)
 

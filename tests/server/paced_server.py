@@ -32,7 +32,11 @@ class PacedAnswerer:
     def answer(self, question: str, history: Sequence[ChatTurn], retrieve: Retrieve) -> Answer:
         inner = self._inner.answer(question, history, retrieve)
         return Answer(
-            text=self._paced(inner.text), sources=inner.sources, cited_only=inner.cited_only
+            text=self._paced(inner.text),
+            sources=inner.sources,
+            cited_only=inner.cited_only,
+            abstained=inner.abstained,
+            usage=inner.usage,
         )
 
     def _paced(self, pieces: Iterator[str]) -> Iterator[str]:

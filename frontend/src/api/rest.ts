@@ -1,4 +1,5 @@
 import { ApiError, errorFromBody } from "./errors";
+import type { UsageReport } from "../usage/types";
 import type { CreateDocumentResponse, Document, DocumentPage, Me } from "./types";
 
 export type TokenSource = () => Promise<string>;
@@ -61,6 +62,11 @@ export class RestClient {
 
   reindexDocument(id: string): Promise<Document> {
     return this.request<Document>("POST", `/documents/${encodeURIComponent(id)}/reindex`);
+  }
+
+  /** Per-person usage over the last `days` days (administrators only). */
+  usage(days: number): Promise<UsageReport> {
+    return this.request<UsageReport>("GET", `/usage?days=${encodeURIComponent(String(days))}`);
   }
 
   private async request<T>(method: string, path: string, body?: unknown): Promise<T> {

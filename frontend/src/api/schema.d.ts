@@ -152,6 +152,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/metrics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Metrics
+         * @description Questions, answer and retrieval times, not-found answers, ingestion outcomes, LLM tokens
+         *     and their estimated cost (administrators only; scrape with a bearer token).
+         */
+        get: operations["metrics_metrics_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/uploads/{doc_id}": {
         parameters: {
             query?: never;
@@ -165,6 +186,27 @@ export interface paths {
          * @description Receive the bytes of a document created by ``POST /documents``.
          */
         put: operations["upload_uploads__doc_id__put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/usage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Usage
+         * @description Per-person usage over the last ``days`` days, today included (UTC); administrators
+         *     only.
+         */
+        get: operations["usage_usage_get"];
+        put?: never;
         post?: never;
         delete?: never;
         options?: never;
@@ -244,6 +286,38 @@ export interface components {
         CreateDocumentResponse: {
             document: components["schemas"]["Document"];
             upload: components["schemas"]["UploadTarget"];
+        };
+        /**
+         * DayUsage
+         * @description Everyone's figures on one day (UTC).
+         */
+        DayUsage: {
+            /**
+             * Cost Usd
+             * @description estimated from counted tokens and prices
+             */
+            cost_usd: number;
+            /**
+             * Day
+             * @description YYYY-MM-DD
+             */
+            day: string;
+            /**
+             * Documents
+             * @description documents indexed
+             */
+            documents: number;
+            /**
+             * Failures
+             * @description answers that failed and documents that failed
+             */
+            failures: number;
+            /** Input Tokens */
+            input_tokens: number;
+            /** Output Tokens */
+            output_tokens: number;
+            /** Questions */
+            questions: number;
         };
         /**
          * DevLoginRequest
@@ -445,6 +519,35 @@ export interface components {
             user_id: string;
         };
         /**
+         * PersonUsage
+         * @description One person's figures over the report's days.
+         */
+        PersonUsage: {
+            /**
+             * Cost Usd
+             * @description estimated from counted tokens and prices
+             */
+            cost_usd: number;
+            /**
+             * Documents
+             * @description documents indexed
+             */
+            documents: number;
+            /**
+             * Failures
+             * @description answers that failed and documents that failed
+             */
+            failures: number;
+            /** Input Tokens */
+            input_tokens: number;
+            /** Output Tokens */
+            output_tokens: number;
+            /** Questions */
+            questions: number;
+            /** User Id */
+            user_id: string;
+        };
+        /**
          * PingAction
          * @description Keep-alive.
          */
@@ -553,6 +656,52 @@ export interface components {
             method: "PUT" | "POST";
             /** Url */
             url: string;
+        };
+        /**
+         * UsageFigures
+         * @description What one person (or everyone) did over a period (``service.usage.figures`` makes one
+         *     with zeros for what is not given).
+         */
+        UsageFigures: {
+            /**
+             * Cost Usd
+             * @description estimated from counted tokens and prices
+             */
+            cost_usd: number;
+            /**
+             * Documents
+             * @description documents indexed
+             */
+            documents: number;
+            /**
+             * Failures
+             * @description answers that failed and documents that failed
+             */
+            failures: number;
+            /** Input Tokens */
+            input_tokens: number;
+            /** Output Tokens */
+            output_tokens: number;
+            /** Questions */
+            questions: number;
+        };
+        /**
+         * UsageReport
+         * @description Response of ``GET /usage``: per person (most expensive first) and per day (oldest
+         *     first, every day present), over the last ``days`` days including today (UTC).
+         */
+        UsageReport: {
+            /** Daily */
+            daily: components["schemas"]["DayUsage"][];
+            /** Days */
+            days: number;
+            /** People */
+            people: components["schemas"]["PersonUsage"][];
+            /** Since */
+            since: string;
+            total: components["schemas"]["UsageFigures"];
+            /** Until */
+            until: string;
         };
         /** ValidationError */
         ValidationError: {
@@ -999,6 +1148,53 @@ export interface operations {
             };
         };
     };
+    metrics_metrics_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Prometheus exposition format */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/plain": unknown;
+                };
+            };
+            /** @description unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     upload_uploads__doc_id__put: {
         parameters: {
             query?: {
@@ -1075,6 +1271,64 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    usage_usage_get: {
+        parameters: {
+            query?: {
+                days?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UsageReport"];
+                };
+            };
+            /** @description unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
         };
