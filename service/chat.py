@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 
 from llama_index.core.base.embeddings.base import BaseEmbedding
 
@@ -33,6 +33,10 @@ TOKEN_BATCH_SECONDS = 0.05
 MAX_TOKEN_EVENT_CHARS = 4_000  # JSON may escape a character into 6 bytes
 
 
+SharedDocs = Callable[[Collection[str]], Sequence[str]]
+"""The ids of the documents shared with any of some groups (the registry's answer)."""
+
+
 class ChatService:
     """Answers questions over one owner's documents."""
 
@@ -49,6 +53,7 @@ class ChatService:
         max_history_turns: int,
         reranker: Reranker | None = None,
         rerank_depth: int = 12,
+        shared_docs: SharedDocs | None = None,
     ) -> None:
         self._store = store
         self._embed = embed_model
@@ -60,6 +65,7 @@ class ChatService:
         self._max_turns = max_history_turns
         self.reranker = reranker
         self._rerank_depth = rerank_depth
+        self._shared_docs = shared_docs
 
     def retriever(
         self,
@@ -69,9 +75,12 @@ class ChatService:
         mode: RetrievalMode = RetrievalMode.HYBRID,
         top_k: int | None = None,
         rerank: bool = True,
+        groups: Collection[str] = (),
     ) -> HybridRetriever:
         """A retriever bound to ``owner`` with the configured fusion (and reranker, unless
-        ``rerank`` is false)."""
+        ``rerank`` is false); it also reads the documents shared with any of ``groups``, as
+        the registry says now (so a retriever is made per question)."""
+        shared = self._shared_docs(groups) if groups and self._shared_docs else ()
         return HybridRetriever(
             self._store,
             self._embed,
@@ -83,6 +92,7 @@ class ChatService:
             doc_ids=doc_ids,
             reranker=self.reranker if rerank else None,
             rerank_depth=self._rerank_depth,
+            shared=shared,
         )
 
     def validate(self, question: str) -> str:
@@ -103,12 +113,14 @@ class ChatService:
         doc_ids: Sequence[str] | None = None,
         request_id: str | None = None,
         cancelled: Callable[[], bool] = lambda: False,
+        groups: Collection[str] = (),
     ) -> Iterator[ChatEvent]:
-        """Stream the answer's events. Stops quietly once ``cancelled()`` is true."""
+        """Stream the answer's events over ``owner``'s documents and those shared with any of
+        ``groups``. Stops quietly once ``cancelled()`` is true."""
         rid = request_id or uuid.uuid4().hex
         try:
             question = self.validate(question)
-            retriever = self.retriever(owner, doc_ids=doc_ids)
+            retriever = self.retriever(owner, doc_ids=doc_ids, groups=groups)
 
             def retrieve(query: str) -> list[Hit]:
                 return retriever.search(query)

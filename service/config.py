@@ -13,6 +13,7 @@ from typing import Annotated, Literal
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from service.naming import parse_local_groups
 from service.options import FusionWeights, IngestLimits, MaintenanceOptions
 
 ENV_PREFIX = "RAG_"
@@ -261,6 +262,23 @@ class Settings(BaseSettings):
     max_questions_per_user: int = Field(
         default=4, ge=1, le=64, description="answers in flight per person, over all connections"
     )
+    # --- sharing documents with groups (issue 15) ---
+    local_groups: str = Field(
+        default="",
+        description="local mode's groups, e.g. team-a:alice,bob;team-b:carol (on AWS: the"
+        " Cognito groups in the access token)",
+    )
+
+    @field_validator("local_groups")
+    @classmethod
+    def _check_local_groups(cls, value: str) -> str:
+        parse_local_groups(value)  # a malformed value stops start-up with its reason
+        return value
+
+    @property
+    def group_map(self) -> dict[str, frozenset[str]]:
+        """Each local user's groups (from ``local_groups``)."""
+        return parse_local_groups(self.local_groups)
 
     @field_validator("admins", mode="before")
     @classmethod

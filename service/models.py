@@ -56,6 +56,9 @@ class Document(BaseModel):
     updated_at: datetime
     version: int = 1
     report: IngestReport | None = None  # set when indexed (a failure says why in ``error``)
+    shared_with: list[str] = Field(
+        default_factory=list, description="groups that may read it (issue 15); owner-set"
+    )
 
 
 class IngestJob(BaseModel):

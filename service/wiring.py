@@ -319,6 +319,7 @@ def local_identity(settings: Settings) -> tuple[LocalIdentity, bytes]:
         client_id=settings.token_client_id,
         admins=settings.admins,
         ttl_s=settings.token_ttl_s,
+        groups=settings.group_map,
     )
     return identity, secret
 

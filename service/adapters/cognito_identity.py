@@ -26,7 +26,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 from service.errors import BadRequest, Unauthorized
-from service.naming import validate_user_id
+from service.naming import valid_groups, validate_user_id
 from service.ports import Principal
 
 ALGORITHM = "RS256"
@@ -140,7 +140,7 @@ class CognitoIdentity:
         if not isinstance(sub, str) or not isinstance(groups, list):
             raise Unauthorized("malformed token claims")
         try:
-            return Principal(validate_user_id(sub), self._admin_group in groups)
+            return Principal(validate_user_id(sub), self._admin_group in groups, valid_groups(groups))
         except BadRequest:
             raise Unauthorized("the token names an invalid user id") from None
 
