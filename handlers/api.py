@@ -127,6 +127,9 @@ def create_api(
     _add_meta_routes(api)
     _add_listing_routes(api)
     _add_document_routes(api)
+    from handlers.sharing import router as sharing_router  # imports this module: not at the top
+
+    api.include_router(sharing_router)
     add_docs(api)
     return api
 
@@ -175,14 +178,19 @@ def _add_listing_routes(api: FastAPI) -> None:
     def list_documents(
         who: CallerDep,
         svc: ServicesDep,
-        scope: Literal["own", "all"] = "own",
+        scope: Literal["own", "shared", "all"] = "own",
         cursor: Annotated[str | None, Query(max_length=1024)] = None,
         limit: Annotated[int, Query(ge=1, le=200)] = 50,
     ) -> DocumentPage:
-        """The caller's documents, newest first; admins may pass ``scope=all``."""
+        """The caller's documents, newest first; ``scope=shared``: the documents others shared
+        with the caller's groups; admins may pass ``scope=all``."""
         if scope == "all" and not who.is_admin:
             raise Forbidden("only administrators may list every user's documents")
-        return svc.documents.list(who, all_users=scope == "all", cursor=cursor, limit=limit)
+        shared = scope == "shared"
+        all_users = scope == "all"
+        return svc.documents.list(
+            who, all_users=all_users, cursor=cursor, limit=limit, shared=shared
+        )
 
     @api.post(
         "/documents",

@@ -226,3 +226,12 @@ ServerEvent = Annotated[
     TokenEvent | SourcesEvent | DoneEvent | ErrorEvent | DocumentEvent | PongEvent,
     Field(discriminator="type"),
 ]
+
+
+# --- sharing with groups (issue 15) ----------------------------------------------------------
+
+
+class ShareRequest(BaseModel):
+    """Body of ``PUT /documents/{id}/sharing``: the groups that may read the document."""
+
+    groups: list[str] = Field(max_length=20, description="group names ([A-Za-z0-9_.-]{1,64})")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -75,7 +75,7 @@ class Registry(Protocol):
         the old set; ``NotFound`` if absent, ``Conflict`` while it is being deleted."""
         ...
 
-    def shared_with_any(self, groups: Collection[str]) -> list[str]:
+    def shared_with_any(self, groups: Collection[str]) -> Sequence[str]:
         """The ids of the documents shared with any of ``groups``, sorted; one indexed lookup
         per group at most (it runs on every question)."""
         ...

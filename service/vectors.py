@@ -289,9 +289,7 @@ class ChunkStore(LanceDBVectorStore):
     # --- reads ----------------------------------------------------------------------------
 
     @staticmethod
-    def _where(
-        owner: str | None, doc_ids: Sequence[str] | None, shared: Sequence[str] = ()
-    ) -> str:
+    def _where(owner: str | None, doc_ids: Sequence[str] | None, shared: Sequence[str] = ()) -> str:
         """The one read filter: ``owner``'s rows plus the ``shared`` documents' (those shared
         with the reader's groups), narrowed to ``doc_ids`` when given."""
         if not owner:

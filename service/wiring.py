@@ -389,6 +389,7 @@ def _build_heavy(
     from service.chat import ChatService
     from service.ingestion import Ingestor
     from service.providers import build_answerer, build_embedding, build_reranker
+    from service.sharing import shared_doc_ids
     from service.worker import Worker
 
     settings = storage.settings
@@ -418,6 +419,7 @@ def _build_heavy(
         max_history_turns=settings.max_history_turns,
         reranker=build_reranker(settings, embed_model),
         rerank_depth=settings.rerank_depth,
+        shared_docs=lambda groups: shared_doc_ids(storage.registry, groups),
     )
     queue = storage.local_queue
     worker = (

@@ -15,6 +15,7 @@ from service.adapters.dynamo_connections import DynamoConnections
 from service.config import get_settings
 from service.errors import ErrorCode
 from service.models import AskAction, DoneEvent, ErrorEvent
+from service.naming import valid_groups
 from service.wiring import Services, build_services
 
 logger = Logger(service="rag-chat-worker")
@@ -77,6 +78,7 @@ def answer(event: dict[str, Any]) -> dict[str, Any]:
         doc_ids=ask.doc_ids,
         request_id=ask.request_id,
         cancelled=cancelled,
+        groups=valid_groups(str(event.get("groups") or "").split(",")),
     ):
         if not notifier.send(connection_id, chat_event):
             return {"frames": frames, "outcome": "gone"}

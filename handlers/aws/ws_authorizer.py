@@ -33,7 +33,11 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         logger.info("connection denied", extra={"reason": exc.message})  # never the token
         return policy("anonymous", "Deny", event["methodArn"], {})
     logger.info("connection allowed", extra={"user_id": who.user_id})
-    context_values = {"user_id": who.user_id, "is_admin": "true" if who.is_admin else "false"}
+    context_values = {
+        "user_id": who.user_id,
+        "is_admin": "true" if who.is_admin else "false",
+        "groups": ",".join(sorted(who.groups)),  # validated names: never a comma in one
+    }
     return policy(who.user_id, "Allow", event["methodArn"], context_values)
 
 

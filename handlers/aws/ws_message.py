@@ -89,7 +89,8 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     elif isinstance(action, ErrorEvent):
         reply = action
     elif isinstance(action, AskAction):
-        reply = _ask(settings, dispatcher, connection_id, owner, action)
+        groups = (request.get("authorizer") or {}).get("groups") or ""
+        reply = _ask(settings, dispatcher, connection_id, owner, action, groups)
     elif isinstance(action, CancelAction):
         connections.cancel(connection_id, action.request_id)
     else:
@@ -105,6 +106,7 @@ def _ask(
     connection_id: str,
     owner: str,
     ask: AskAction,
+    groups: str = "",
 ) -> ErrorEvent | None:
     question = ask.question.strip()
     if not question or len(question) > settings.max_question_chars:
@@ -114,6 +116,11 @@ def _ask(
             message=f"the question must have 1 to {settings.max_question_chars} characters",
         )
     metrics.add_metric(name="Questions", unit=MetricUnit.Count, value=1)
-    payload = {"connection_id": connection_id, "owner": owner, "ask": ask.model_dump(mode="json")}
+    payload = {
+        "connection_id": connection_id,
+        "owner": owner,
+        "groups": groups,  # the token's groups, as the authorizer verified them (issue 15)
+        "ask": ask.model_dump(mode="json"),
+    }
     dispatcher.dispatch(payload)
     return None

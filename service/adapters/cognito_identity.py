@@ -140,7 +140,9 @@ class CognitoIdentity:
         if not isinstance(sub, str) or not isinstance(groups, list):
             raise Unauthorized("malformed token claims")
         try:
-            return Principal(validate_user_id(sub), self._admin_group in groups, valid_groups(groups))
+            return Principal(
+                validate_user_id(sub), self._admin_group in groups, valid_groups(groups)
+            )
         except BadRequest:
             raise Unauthorized("the token names an invalid user id") from None
 

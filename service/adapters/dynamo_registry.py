@@ -4,7 +4,7 @@ listing per owner and for all owners through the indexes of ``dynamo_schema``.""
 from __future__ import annotations
 
 import json
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -177,7 +177,7 @@ class DynamoRegistry:
             raise Conflict(f"document {doc_id} changed meanwhile; try again") from None
         return current.model_copy(update={"shared_with": sorted(new)})
 
-    def _share_update(self, doc_id: str, old: list[str], new: list[str]) -> dict[str, Any]:
+    def _share_update(self, doc_id: str, old: Sequence[str], new: Sequence[str]) -> dict[str, Any]:
         unchanged = "#sw = :old" if old else "(attribute_not_exists(#sw) OR #sw = :old)"
         return {
             "Update": {
@@ -185,7 +185,11 @@ class DynamoRegistry:
                 "Key": {ds.REGISTRY_PK: {"S": doc_id}},
                 "UpdateExpression": "SET #sw = :new",
                 "ConditionExpression": f"attribute_exists(#v) AND #st <> :del AND {unchanged}",
-                "ExpressionAttributeNames": {"#sw": "shared_with", "#v": "version", "#st": "status"},
+                "ExpressionAttributeNames": {
+                    "#sw": "shared_with",
+                    "#v": "version",
+                    "#st": "status",
+                },
                 "ExpressionAttributeValues": {
                     ":new": self._ser.serialize(new),
                     ":old": self._ser.serialize(old),
@@ -206,7 +210,7 @@ class DynamoRegistry:
         key = {ds.REGISTRY_PK: {"S": ds.share_key(group, doc_id)}}
         return {"Delete": {"TableName": self._table, "Key": key}}
 
-    def shared_with_any(self, groups: Collection[str]) -> list[str]:
+    def shared_with_any(self, groups: Collection[str]) -> Sequence[str]:
         """Ids shared with any of ``groups``: one Query of the ``by_group`` index per group."""
         found: set[str] = set()
         for group in sorted(set(groups)):

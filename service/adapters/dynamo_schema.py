@@ -37,6 +37,7 @@ def share_key(group: str, doc_id: str) -> str:
     """The partition key of one (group, document) share item ('#' is in neither name)."""
     return f"share#{group}#{doc_id}"
 
+
 CONNECTIONS_PK = "pk"
 CONNECTIONS_OWNER_INDEX = "by_owner"
 TTL_ATTR = "expires_at"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import sqlite3
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Sequence
 from datetime import UTC, datetime
 
 from service.adapters.sqlite_db import SqliteDb
@@ -177,14 +177,14 @@ class SqliteRegistry:
             )
         return updated
 
-    def shared_with_any(self, groups: Collection[str]) -> list[str]:
+    def shared_with_any(self, groups: Collection[str]) -> Sequence[str]:
         """Ids shared with any of ``groups`` (one lookup on the shares' primary key)."""
         names = sorted(set(groups))
         if not names:
             return []
-        marks = ", ".join("?" * len(names))
+        marks = ", ".join("?" * len(names))  # placeholders only: names are bound parameters
         rows = self._db.query(
-            f"SELECT DISTINCT doc_id FROM document_shares WHERE group_name IN ({marks})"  # noqa: S608 - placeholders only
+            f"SELECT DISTINCT doc_id FROM document_shares WHERE group_name IN ({marks})"
             " ORDER BY doc_id",
             tuple(names),
         )

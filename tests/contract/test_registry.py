@@ -160,7 +160,10 @@ def test_share_replaces_groups_and_survives_transitions(registry: Registry) -> N
     assert shared.shared_with == ["team-a", "team-b"]
     assert registry.get("d1") == shared
     moved = registry.transition(
-        "d1", expect_status=[DocumentStatus.UPLOADING], expect_version=1, status=DocumentStatus.QUEUED
+        "d1",
+        expect_status=[DocumentStatus.UPLOADING],
+        expect_version=1,
+        status=DocumentStatus.QUEUED,
     )
     assert moved.shared_with == ["team-a", "team-b"]
     assert registry.share("d1", ["team-c"]).shared_with == ["team-c"]
