@@ -79,7 +79,7 @@ export function ShareDialog({ doc, onSave, onClose }: Props): ReactNode {
       <form className="dialog share-dialog" role="dialog" aria-modal="true" aria-labelledby={titleId} onSubmit={(e) => void save(e)}>
         <h2 id={titleId}>Share “{doc.filename}”</h2>
         <p className="muted small">
-          People in these groups can ask about this document and see it cited. Only you can change, re-index or delete it.
+          People in these groups can ask about this document and see it cited. Only its owner or an administrator can change, re-index or delete it.
         </p>
         {groups.length === 0 ? (
           <p className="muted small">Not shared with any group.</p>
