@@ -5,18 +5,20 @@ hostile group name cannot widen anything; only the owner (or an admin) changes t
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
 from service import engines
+from service.bulk import wait_for
 from service.errors import BadRequest, Forbidden, NotFound
 from service.maintenance import run_maintenance
 from service.models import DocumentStatus, SourcesEvent
 from service.ports import Principal
 from service.retrieval import RetrievalMode
 from service.wiring import Services
-from service.bulk import wait_for
 from tests.conftest import ingest
 
 SECRET = (
@@ -131,6 +133,9 @@ def test_hostile_shared_ids_are_escaped_in_the_one_filter(shared: tuple[Services
         hits = svc.store.search_vector(embedding, owner="dave", k=500, shared=[evil])
         assert hits == []
         assert svc.store.search_text("storeroom code", owner="dave", k=500, shared=[evil]) == []
+    # the same call with the real id does read it: the filter is what stops the others
+    hits = svc.store.search_vector(embedding, owner="dave", k=500, shared=[doc_id])
+    assert {h.doc_id for h in hits} == {doc_id}
 
 
 @pytest.mark.parametrize("kind", ["query", "chat"])
@@ -217,3 +222,48 @@ def test_local_groups_come_from_the_setting(make_services: Callable[..., Service
     identity, _ = local_identity(svc.settings)
     assert identity.verify(identity.issue("carol")).groups == {"team-b"}
     assert identity.verify(identity.issue("dave")).groups == frozenset()
+
+
+def test_the_readable_filter_is_fail_closed_and_escaped() -> None:
+    from service import filters
+
+    assert filters.readable("alice") == "owner = 'alice'"
+    assert filters.readable("alice", ["d2", "d1", "d1"]) == (
+        "(owner = 'alice') OR (doc_id IN ('d1', 'd2'))"
+    )
+    assert filters.readable("alice", ["x') OR (1=1"]) == (
+        "(owner = 'alice') OR (doc_id IN ('x'') OR (1=1'))"
+    )
+    for owner in ("", None):
+        with pytest.raises(ValueError):
+            filters.readable(owner, ["d1"])  # type: ignore[arg-type]
+
+
+def test_a_registry_made_before_sharing_opens_and_reads_as_shared_with_nobody(
+    tmp_path: Path,
+) -> None:
+    """The SQLite migration: an old database (no shares table, records without shared_with)."""
+    import sqlite3
+
+    from service.adapters.sqlite_db import SqliteDb
+    from service.adapters.sqlite_registry import SqliteRegistry
+    from tests.contract.test_registry import make_doc
+
+    path = tmp_path / "old.sqlite3"
+    old = make_doc("d1").model_dump(mode="json")
+    del old["shared_with"]
+    with sqlite3.connect(path) as conn:
+        conn.execute(
+            "CREATE TABLE documents (doc_id TEXT PRIMARY KEY, owner TEXT NOT NULL, created_at "
+            "TEXT NOT NULL, status TEXT NOT NULL, version INTEGER NOT NULL, body TEXT NOT NULL)"
+        )
+        conn.execute(
+            "INSERT INTO documents VALUES (?, ?, ?, ?, ?, ?)",
+            ("d1", "alice", old["created_at"], "UPLOADING", 1, json.dumps(old)),
+        )
+    registry = SqliteRegistry(SqliteDb(path))
+    doc = registry.get("d1")
+    assert doc is not None and doc.shared_with == []
+    assert registry.shared_with_any(["team-a"]) == []
+    assert registry.share("d1", ["team-a"]).shared_with == ["team-a"]
+    assert registry.shared_with_any(["team-a"]) == ["d1"]
