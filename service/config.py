@@ -269,6 +269,12 @@ class Settings(BaseSettings):
         " Cognito groups in the access token)",
     )
 
+    cognito_groups_per_question: bool = Field(
+        default=True,
+        description="AWS: read the asker's groups from the user pool on every question (so"
+        " leaving a group takes effect at once); off: the groups of the connection's token",
+    )
+
     @field_validator("local_groups")
     @classmethod
     def _check_local_groups(cls, value: str) -> str:

@@ -11,6 +11,8 @@ from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 
 from handlers.aws.metering import log_metrics_if_any
+from service.adapters.aws_clients import lazy_client
+from service.adapters.cognito_groups import CognitoGroups
 from service.adapters.dynamo_connections import DynamoConnections
 from service.config import get_settings
 from service.errors import ErrorCode
@@ -34,6 +36,20 @@ def _services() -> Services:
         update={"lancedb_read_consistency_s": settings.lancedb_query_consistency_s}
     )
     return build_services(reader)
+
+
+@lru_cache(maxsize=1)
+def _directory() -> CognitoGroups:
+    settings = get_settings()
+    return CognitoGroups(settings.cognito_user_pool_id, lazy_client(settings, "cognito-idp"))
+
+
+def _groups(services: Services, event: dict[str, Any]) -> frozenset[str]:
+    """The asker's groups now (the pool's answer), or those of the connection's token."""
+    username = str(event.get("username") or "")
+    if services.settings.cognito_groups_per_question and username:
+        return _directory().groups_of(username)
+    return valid_groups(str(event.get("groups") or "").split(","))
 
 
 class CancelFlag:
@@ -78,7 +94,7 @@ def answer(event: dict[str, Any]) -> dict[str, Any]:
         doc_ids=ask.doc_ids,
         request_id=ask.request_id,
         cancelled=cancelled,
-        groups=valid_groups(str(event.get("groups") or "").split(",")),
+        groups=_groups(services, event),
     ):
         if not notifier.send(connection_id, chat_event):
             return {"frames": frames, "outcome": "gone"}

@@ -11,7 +11,7 @@ from typing import Any
 
 from aws_lambda_powertools.logging import Logger
 
-from service.adapters.cognito_identity import CognitoIdentity, cognito_identity
+from service.adapters.cognito_identity import CognitoIdentity, cognito_identity, token_username
 from service.config import get_settings
 from service.errors import Unauthorized
 
@@ -37,6 +37,7 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         "user_id": who.user_id,
         "is_admin": "true" if who.is_admin else "false",
         "groups": ",".join(sorted(who.groups)),  # validated names: never a comma in one
+        "username": token_username(token) or "",  # the chat worker reads groups afresh by it
     }
     return policy(who.user_id, "Allow", event["methodArn"], context_values)
 

@@ -89,8 +89,8 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     elif isinstance(action, ErrorEvent):
         reply = action
     elif isinstance(action, AskAction):
-        groups = (request.get("authorizer") or {}).get("groups") or ""
-        reply = _ask(settings, dispatcher, connection_id, owner, action, groups)
+        authorizer = request.get("authorizer") or {}
+        reply = _ask(settings, dispatcher, connection_id, owner, action, authorizer)
     elif isinstance(action, CancelAction):
         connections.cancel(connection_id, action.request_id)
     else:
@@ -106,7 +106,7 @@ def _ask(
     connection_id: str,
     owner: str,
     ask: AskAction,
-    groups: str = "",
+    authorizer: dict[str, Any] | None = None,
 ) -> ErrorEvent | None:
     question = ask.question.strip()
     if not question or len(question) > settings.max_question_chars:
@@ -119,7 +119,9 @@ def _ask(
     payload = {
         "connection_id": connection_id,
         "owner": owner,
-        "groups": groups,  # the token's groups, as the authorizer verified them (issue 15)
+        # who the authorizer verified: the token's groups, and the name to read them afresh by
+        "groups": (authorizer or {}).get("groups") or "",
+        "username": (authorizer or {}).get("username") or "",
         "ask": ask.model_dump(mode="json"),
     }
     dispatcher.dispatch(payload)

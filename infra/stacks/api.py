@@ -10,6 +10,7 @@ from aws_cdk import Aws, CfnOutput, Duration, Stack
 from aws_cdk import aws_apigatewayv2 as apigw
 from aws_cdk import aws_apigatewayv2_authorizers as authorizers
 from aws_cdk import aws_apigatewayv2_integrations as integrations
+from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from handlers.aws import ENTRY_POINTS
@@ -94,6 +95,13 @@ class ApiStack(Stack):
         )
         self.functions = self._functions(env, data, auth)
         self._grant(data)
+        # Each question reads the asker's groups from the pool (issue 15: sharing).
+        self.functions["chat_worker"].role.add_to_principal_policy(
+            iam.PolicyStatement(
+                actions=["cognito-idp:AdminListGroupsForUser"],
+                resources=[auth.user_pool.user_pool_arn],
+            )
+        )
         self._websocket_routes()
         self.ws_stage = self._websocket_stage()
         self.http_api, self.http_stage = self._http_api(auth, web_origins)

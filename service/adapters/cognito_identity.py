@@ -176,6 +176,16 @@ class CognitoIdentity:
         self._keys = {kid: key for kid, key in keys.items() if key is not None}
 
 
+def token_username(token: str) -> str | None:
+    """The ``username`` claim of a token that ``verify`` has accepted (for the per-question
+    group lookup, which the pool answers by user name; issue 15)."""
+    try:
+        name = _json_object(token.split(".")[1]).get("username")
+    except (ValueError, IndexError, binascii.Error, UnicodeError):
+        return None
+    return name if isinstance(name, str) and 0 < len(name) <= 128 else None
+
+
 def _is_number(value: object) -> TypeGuard[float]:
     return isinstance(value, int | float) and not isinstance(value, bool)
 

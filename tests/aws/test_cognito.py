@@ -200,7 +200,12 @@ def test_authorizer_allows_a_valid_token_and_denies_a_forged_one(stack: Stack) -
     event["queryStringParameters"]["token"] = stack.tokens["alice"]
     allowed = ws_authorizer.handler(event, FakeContext())
     assert allowed["policyDocument"]["Statement"][0]["Effect"] == "Allow"
-    assert allowed["context"] == {"user_id": stack.subs["alice"], "is_admin": "false", "groups": ""}
+    assert allowed["context"] == {
+        "user_id": stack.subs["alice"],
+        "is_admin": "false",
+        "groups": "",
+        "username": "alice",
+    }
     event["queryStringParameters"]["token"] = forged_signature(stack)
     denied = ws_authorizer.handler(event, FakeContext())
     assert denied["policyDocument"]["Statement"][0]["Effect"] == "Deny"

@@ -4,6 +4,7 @@ DynamoDB registry's share items decide what a member reads; others get 403/404."
 
 from __future__ import annotations
 
+import contextlib
 import json
 import uuid
 from typing import Any
@@ -31,10 +32,8 @@ def member_token(stack: Stack, user: str, groups: list[str]) -> str:
     """A new Cognito user in ``groups``; its access token (moto adds ``cognito:groups``)."""
     idp = stack.aws("cognito-idp")
     for group in groups:
-        try:
+        with contextlib.suppress(idp.exceptions.GroupExistsException):
             idp.create_group(GroupName=group, UserPoolId=stack.pool_id)
-        except idp.exceptions.GroupExistsException:
-            pass
     idp.admin_create_user(UserPoolId=stack.pool_id, Username=user, TemporaryPassword=PASSWORD)
     idp.admin_set_user_password(
         UserPoolId=stack.pool_id, Username=user, Password=PASSWORD, Permanent=True
@@ -122,6 +121,16 @@ def test_a_group_member_is_answered_from_the_shared_document(
         assert "Quarrington" not in prompts
         assert api("GET", f"/documents/{shared_note}", token)[0] == 404
         assert api("DELETE", f"/documents/{shared_note}", token)[0] == 404
+
+    # removed from the group: her next question on the same connection (same token) misses it
+    idp = stack.aws("cognito-idp")
+    username = context["username"]
+    idp.admin_remove_user_from_group(UserPoolId=stack.pool_id, Username=username, GroupName="crew")
+    bedrock.replies = [ANSWER]
+    assert shared_note not in ask(connection_id, context, "c-left")
+    idp.admin_add_user_to_group(UserPoolId=stack.pool_id, Username=username, GroupName="crew")
+    bedrock.replies = [ANSWER]
+    assert shared_note in ask(connection_id, context, "c-back")
 
     # unsharing takes effect on carol's next question, on the same connection
     assert (

@@ -35,3 +35,12 @@ def test_the_chat_worker_reads_shares_and_writes_nothing_in_the_registry(synth: 
         assert not any("Registry" in g for g in grants(synth, worker, action)), action
     admin = grants(synth, "handlers.aws.admin.handler", "dynamodb:Query")
     assert any(f"/index/{schema.SHARE_INDEX}" in q for q in admin)
+
+
+def test_the_chat_worker_may_list_groups_of_this_pool_only(synth: Synth) -> None:
+    (pool,) = grants(
+        synth, "handlers.aws.chat_worker.handler", "cognito-idp:AdminListGroupsForUser"
+    )
+    assert "Users" in pool and "Arn" in pool and "*" not in pool  # the pool's exported ARN
+    for handler in ("handlers.aws.admin.handler", "handlers.aws.ws_authorizer.handler"):
+        assert grants(synth, handler, "cognito-idp:AdminListGroupsForUser") == []
