@@ -211,15 +211,17 @@ def _add_listing_routes(api: FastAPI) -> None:
 
 def _add_document_routes(api: FastAPI) -> None:
     missing = _errors(ErrorCode.NOT_FOUND)
+    owned = _errors(ErrorCode.NOT_FOUND, ErrorCode.FORBIDDEN)  # 403: shared with the caller
 
     @api.get("/documents/{doc_id}", response_model=Document, responses=missing)
     def get_document(doc_id: str, who: CallerDep, svc: ServicesDep) -> Document:
-        """One document (others' documents are not found)."""
+        """One document: the caller's, or one shared with their groups (others' are 404)."""
         return svc.documents.get(who, doc_id)
 
-    @api.delete("/documents/{doc_id}", status_code=204, responses=missing)
+    @api.delete("/documents/{doc_id}", status_code=204, responses=owned)
     def delete_document(doc_id: str, who: CallerDep, svc: ServicesDep) -> Response:
-        """Delete a document: its vectors, its file and its record."""
+        """Delete a document: its vectors, its file and its record (owner or admin only: a
+        document shared with the caller is 403, anyone else's 404)."""
         svc.documents.delete(who, doc_id)
         return Response(status_code=204)
 
@@ -227,7 +229,7 @@ def _add_document_routes(api: FastAPI) -> None:
         "/documents/{doc_id}/reindex",
         response_model=Document,
         status_code=202,
-        responses={**missing, **_errors(ErrorCode.CONFLICT)},
+        responses={**owned, **_errors(ErrorCode.CONFLICT)},
     )
     def reindex_document(doc_id: str, who: CallerDep, svc: ServicesDep) -> Document:
         """Index the document again (new version); progress arrives as ``document`` events."""
@@ -236,7 +238,7 @@ def _add_document_routes(api: FastAPI) -> None:
     @api.post(
         "/documents/{doc_id}/upload",
         response_model=CreateDocumentResponse,
-        responses={**missing, **_errors(ErrorCode.CONFLICT)},
+        responses={**owned, **_errors(ErrorCode.CONFLICT)},
     )
     def restart_upload(
         doc_id: str, who: CallerDep, svc: ServicesDep, request: Request

@@ -58,14 +58,15 @@ export interface paths {
         };
         /**
          * Get Document
-         * @description One document (others' documents are not found).
+         * @description One document: the caller's, or one shared with their groups (others' are 404).
          */
         get: operations["get_document_documents__doc_id__get"];
         put?: never;
         post?: never;
         /**
          * Delete Document
-         * @description Delete a document: its vectors, its file and its record.
+         * @description Delete a document: its vectors, its file and its record (owner or admin only: a
+         *     document shared with the caller is 403, anyone else's 404).
          */
         delete: operations["delete_document_documents__doc_id__delete"];
         options?: never;
@@ -843,6 +844,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description not_found */
             404: {
                 headers: {
@@ -885,6 +895,15 @@ export interface operations {
             };
             /** @description unauthorized */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description forbidden */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1023,6 +1042,15 @@ export interface operations {
             };
             /** @description unauthorized */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description forbidden */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
