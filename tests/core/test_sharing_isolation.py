@@ -1,13 +1,17 @@
 """Isolation extended to groups (issue 15): a member of a group reads a document shared with it
 in every retrieval mode, through the reranker, the engines and chat; a non-member never does,
 even at k=500; unsharing, deleting and leaving the group take effect on the next question; a
-hostile group name cannot widen anything; only the owner (or an admin) changes the document."""
+hostile group name cannot widen anything; only the owner (or an admin) changes the document.
+Each runs with the SQLite registry and with the DynamoDB registry (on moto)."""
 
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -49,11 +53,45 @@ ALICE = member("alice", "team-a")  # in another group
 DAVE = member("dave")  # in no group
 
 
-@pytest.fixture(scope="module")
-def shared(make_services_module: Callable[..., Services]) -> tuple[Services, str]:
+REGISTRIES = ["sqlite", "dynamodb"]
+
+
+def with_registry(
+    kind: str, make: Callable[..., Services], aws: Callable[[str], Any], **settings: object
+) -> Services:
+    """Services whose registry is SQLite, or DynamoDB on moto (everything else local): the
+    sharing rules hold on both registries' answers."""
+    if kind == "sqlite":
+        return make(**settings)
+    from service import wiring
+    from service.adapters.dynamo_registry import DynamoRegistry
+    from service.adapters.dynamo_schema import registry_table_definition
+
+    table = f"registry-{uuid.uuid4().hex[:10]}"
+    aws("dynamodb").create_table(**registry_table_definition(table))
+    local = wiring.build_storage
+    with pytest.MonkeyPatch.context() as patch:  # only while these services are wired
+        patch.setattr(
+            wiring,
+            "build_storage",
+            lambda st: replace(local(st), registry=DynamoRegistry(table, aws("dynamodb"))),
+        )
+        svc = make(**settings)
+    assert isinstance(svc.registry, DynamoRegistry)
+    return svc
+
+
+@pytest.fixture(scope="module", params=REGISTRIES)
+def shared(
+    request: pytest.FixtureRequest,
+    make_services_module: Callable[..., Services],
+    aws: Callable[[str], Any],
+) -> tuple[Services, str]:
     """Bob's note shared with team-b; alice and carol each have a document of their own.
     Read-only for the tests that use it."""
-    svc = make_services_module(local_groups=GROUPS, reranker="sentence")
+    svc = with_registry(
+        request.param, make_services_module, aws, local_groups=GROUPS, reranker="sentence"
+    )
     doc_id = ingest(svc, "bob", "team-note.txt", SECRET.encode())
     ingest(svc, "alice", "bees.txt", ALICE_TEXT.encode())
     ingest(svc, "carol", "bikes.txt", CAROL_TEXT.encode())
@@ -180,10 +218,11 @@ def test_only_the_owner_or_an_admin_changes_a_shared_document(
     assert svc.documents.get(CAROL, doc_id).shared_with == ["team-b"]
 
 
+@pytest.mark.parametrize("kind", REGISTRIES)
 def test_unsharing_leaving_and_deleting_take_effect_on_the_next_question(
-    make_services: Callable[..., Services],
+    make_services: Callable[..., Services], aws: Callable[[str], Any], kind: str
 ) -> None:
-    svc = make_services(local_groups=GROUPS)
+    svc = with_registry(kind, make_services, aws, local_groups=GROUPS)
     bob = Principal("bob")
     doc_id = ingest(svc, "bob", "team-note.txt", SECRET.encode())
     svc.documents.share(bob, doc_id, ["team-b"])
@@ -203,8 +242,11 @@ def test_unsharing_leaving_and_deleting_take_effect_on_the_next_question(
     assert svc.registry.shared_with_any(["team-b"]) == []
 
 
-def test_reindex_and_maintenance_keep_the_share(make_services: Callable[..., Services]) -> None:
-    svc = make_services()
+@pytest.mark.parametrize("kind", REGISTRIES)
+def test_reindex_and_maintenance_keep_the_share(
+    make_services: Callable[..., Services], aws: Callable[[str], Any], kind: str
+) -> None:
+    svc = with_registry(kind, make_services, aws)
     bob = Principal("bob")
     doc_id = ingest(svc, "bob", "team-note.txt", SECRET.encode())
     svc.documents.share(bob, doc_id, ["team-b"])
