@@ -130,6 +130,9 @@ def create_api(
     from handlers.observability import router as observability  # it imports this module
 
     api.include_router(observability)
+    from handlers.sharing import router as sharing_router  # imports this module: not at the top
+
+    api.include_router(sharing_router)
     add_docs(api)
     return api
 
@@ -178,14 +181,19 @@ def _add_listing_routes(api: FastAPI) -> None:
     def list_documents(
         who: CallerDep,
         svc: ServicesDep,
-        scope: Literal["own", "all"] = "own",
+        scope: Literal["own", "shared", "all"] = "own",
         cursor: Annotated[str | None, Query(max_length=1024)] = None,
         limit: Annotated[int, Query(ge=1, le=200)] = 50,
     ) -> DocumentPage:
-        """The caller's documents, newest first; admins may pass ``scope=all``."""
+        """The caller's documents, newest first; ``scope=shared``: the documents others shared
+        with the caller's groups; admins may pass ``scope=all``."""
         if scope == "all" and not who.is_admin:
             raise Forbidden("only administrators may list every user's documents")
-        return svc.documents.list(who, all_users=scope == "all", cursor=cursor, limit=limit)
+        shared = scope == "shared"
+        all_users = scope == "all"
+        return svc.documents.list(
+            who, all_users=all_users, cursor=cursor, limit=limit, shared=shared
+        )
 
     @api.post(
         "/documents",
@@ -206,15 +214,17 @@ def _add_listing_routes(api: FastAPI) -> None:
 
 def _add_document_routes(api: FastAPI) -> None:
     missing = _errors(ErrorCode.NOT_FOUND)
+    owned = _errors(ErrorCode.NOT_FOUND, ErrorCode.FORBIDDEN)  # 403: shared with the caller
 
     @api.get("/documents/{doc_id}", response_model=Document, responses=missing)
     def get_document(doc_id: str, who: CallerDep, svc: ServicesDep) -> Document:
-        """One document (others' documents are not found)."""
+        """One document: the caller's, or one shared with their groups (others' are 404)."""
         return svc.documents.get(who, doc_id)
 
-    @api.delete("/documents/{doc_id}", status_code=204, responses=missing)
+    @api.delete("/documents/{doc_id}", status_code=204, responses=owned)
     def delete_document(doc_id: str, who: CallerDep, svc: ServicesDep) -> Response:
-        """Delete a document: its vectors, its file and its record."""
+        """Delete a document: its vectors, its file and its record (owner or admin only: a
+        document shared with the caller is 403, anyone else's 404)."""
         svc.documents.delete(who, doc_id)
         return Response(status_code=204)
 
@@ -222,7 +232,7 @@ def _add_document_routes(api: FastAPI) -> None:
         "/documents/{doc_id}/reindex",
         response_model=Document,
         status_code=202,
-        responses={**missing, **_errors(ErrorCode.CONFLICT)},
+        responses={**owned, **_errors(ErrorCode.CONFLICT)},
     )
     def reindex_document(doc_id: str, who: CallerDep, svc: ServicesDep) -> Document:
         """Index the document again (new version); progress arrives as ``document`` events."""
@@ -231,7 +241,7 @@ def _add_document_routes(api: FastAPI) -> None:
     @api.post(
         "/documents/{doc_id}/upload",
         response_model=CreateDocumentResponse,
-        responses={**missing, **_errors(ErrorCode.CONFLICT)},
+        responses={**owned, **_errors(ErrorCode.CONFLICT)},
     )
     def restart_upload(
         doc_id: str, who: CallerDep, svc: ServicesDep, request: Request

@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 
 from llama_index.core.base.embeddings.base import BaseEmbedding
 
@@ -36,6 +36,10 @@ TOKEN_BATCH_SECONDS = 0.05
 MAX_TOKEN_EVENT_CHARS = 4_000  # JSON may escape a character into 6 bytes
 
 
+SharedDocs = Callable[[Collection[str]], Sequence[str]]
+"""The ids of the documents shared with any of some groups (the registry's answer)."""
+
+
 class ChatService:
     """Answers questions over one owner's documents."""
 
@@ -54,6 +58,7 @@ class ChatService:
         rerank_depth: int = 12,
         recorder: Recorder | None = None,
         prices: Prices | None = None,
+        shared_docs: SharedDocs | None = None,
     ) -> None:
         self._store = store
         self._embed = embed_model
@@ -67,6 +72,7 @@ class ChatService:
         self._rerank_depth = rerank_depth
         self._recorder: Recorder = recorder or NullRecorder()
         self._prices = prices or Prices(0.0, 0.0)
+        self._shared_docs = shared_docs
 
     def retriever(
         self,
@@ -76,9 +82,12 @@ class ChatService:
         mode: RetrievalMode = RetrievalMode.HYBRID,
         top_k: int | None = None,
         rerank: bool = True,
+        groups: Collection[str] = (),
     ) -> HybridRetriever:
         """A retriever bound to ``owner`` with the configured fusion (and reranker, unless
-        ``rerank`` is false)."""
+        ``rerank`` is false); it also reads the documents shared with any of ``groups``, as
+        the registry says now (so a retriever is made per question)."""
+        shared = self._shared_docs(groups) if groups and self._shared_docs else ()
         return HybridRetriever(
             self._store,
             self._embed,
@@ -90,6 +99,7 @@ class ChatService:
             doc_ids=doc_ids,
             reranker=self.reranker if rerank else None,
             rerank_depth=self._rerank_depth,
+            shared=shared,
         )
 
     def validate(self, question: str) -> str:
@@ -110,13 +120,15 @@ class ChatService:
         doc_ids: Sequence[str] | None = None,
         request_id: str | None = None,
         cancelled: Callable[[], bool] = lambda: False,
+        groups: Collection[str] = (),
     ) -> Iterator[ChatEvent]:
-        """Stream the answer's events. Stops quietly once ``cancelled()`` is true. Each
-        question is measured (times, outcome, tokens, cost) and handed to the recorder."""
+        """Stream the answer's events over ``owner``'s documents and those shared with any of
+        ``groups``. Stops quietly once ``cancelled()`` is true. Each question is measured
+        (times, outcome, tokens, cost) and handed to the recorder."""
         rid = request_id or current_request_id() or uuid.uuid4().hex
         run = _Run(owner)
         try:
-            yield from self._answer(run, question, history, doc_ids, rid, cancelled)
+            yield from self._answer(run, question, history, doc_ids, rid, cancelled, groups)
         except RagError as exc:
             run.outcome = AnswerOutcome.ERROR
             yield ErrorEvent(request_id=rid, code=exc.code, message=exc.message)
@@ -142,9 +154,10 @@ class ChatService:
         doc_ids: Sequence[str] | None,
         rid: str,
         cancelled: Callable[[], bool],
+        groups: Collection[str],
     ) -> Iterator[ChatEvent]:
         question = self.validate(question)
-        retriever = self.retriever(run.owner, doc_ids=doc_ids)
+        retriever = self.retriever(run.owner, doc_ids=doc_ids, groups=groups)
         run.answer = self._answerer.answer(
             question, list(history)[-self._max_turns :], run.timed(retriever.search)
         )

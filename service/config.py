@@ -13,6 +13,7 @@ from typing import Annotated, Literal
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from service.naming import parse_local_groups
 from service.options import (
     BEDROCK_PRICES_PER_1K,
     FusionWeights,
@@ -307,6 +308,29 @@ class Settings(BaseSettings):
     usage_enabled: bool = Field(
         default=True, description="record per-person daily usage (GET /usage, the Usage page)"
     )
+    # --- sharing documents with groups (issue 15) ---
+    local_groups: str = Field(
+        default="",
+        description="local mode's groups, e.g. team-a:alice,bob;team-b:carol (on AWS: the"
+        " Cognito groups in the access token)",
+    )
+
+    cognito_groups_per_question: bool = Field(
+        default=True,
+        description="AWS: read the asker's groups from the user pool on every question (so"
+        " leaving a group takes effect at once); off: the groups of the connection's token",
+    )
+
+    @field_validator("local_groups")
+    @classmethod
+    def _check_local_groups(cls, value: str) -> str:
+        parse_local_groups(value)  # a malformed value stops start-up with its reason
+        return value
+
+    @property
+    def group_map(self) -> dict[str, frozenset[str]]:
+        """Each local user's groups (from ``local_groups``)."""
+        return parse_local_groups(self.local_groups)
 
     @field_validator("admins", mode="before")
     @classmethod

@@ -4,12 +4,13 @@ ownership rules applied in one place."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from service import sharing
 from service.errors import Conflict, Forbidden, NotFound, TooLarge
 from service.models import Document, DocumentPage, DocumentStatus, IngestJob
 from service.naming import normalize_filename, validate_user_id
@@ -119,22 +120,46 @@ class DocumentService:
         return self.receive_bytes(doc, [data])
 
     def get(self, who: Principal, doc_id: str) -> Document:
-        """A document the caller may see; others' are ``NotFound`` (existence is not revealed)."""
+        """A document the caller may read (theirs, or shared with one of their groups);
+        others' are ``NotFound`` (existence is not revealed)."""
         doc = self._registry.get(doc_id)
-        if doc is None or not (who.is_admin or doc.owner == who.user_id):
+        if doc is None or not sharing.may_read(who, doc):
             raise NotFound("document not found")
         return doc
 
+    def owned(self, who: Principal, doc_id: str) -> Document:
+        """A document the caller may change (delete, re-index, share): theirs, or any for an
+        administrator. ``Forbidden`` if it is only shared with them, ``NotFound`` if unseen."""
+        doc = self.get(who, doc_id)
+        if not (who.is_admin or doc.owner == who.user_id):
+            raise Forbidden("only the owner of a shared document may change it")
+        return doc
+
     def list(
-        self, who: Principal, *, all_users: bool = False, cursor: str | None = None, limit: int = 50
+        self,
+        who: Principal,
+        *,
+        all_users: bool = False,
+        cursor: str | None = None,
+        limit: int = 50,
+        shared: bool = False,
     ) -> DocumentPage:
-        """The caller's documents; admins may list everyone's."""
+        """The caller's documents; admins may list everyone's; ``shared`` lists the documents
+        others shared with the caller's groups instead."""
+        if shared:
+            return sharing.list_shared(self._registry, who, cursor=cursor, limit=limit)
         owner = None if (all_users and who.is_admin) else who.user_id
         return self._registry.list(owner, cursor=cursor, limit=limit)
 
+    def share(self, who: Principal, doc_id: str, groups: Collection[str]) -> Document:
+        """Share the document read-only with exactly ``groups`` (empty: with nobody)."""
+        names = sharing.clean_groups(groups)
+        self.owned(who, doc_id)
+        return self._registry.share(doc_id, names)
+
     def reindex(self, who: Principal, doc_id: str) -> Document:
         """INDEXED | FAILED -> QUEUED with a new version, and send the job."""
-        doc = self.get(who, doc_id)
+        doc = self.owned(who, doc_id)
         updated = self._registry.transition(
             doc_id,
             expect_status=[DocumentStatus.INDEXED, DocumentStatus.FAILED],
@@ -148,7 +173,7 @@ class DocumentService:
 
     def delete(self, who: Principal, doc_id: str) -> None:
         """Remove vectors, bytes and record. Safe to repeat after a crash mid-way."""
-        doc = self.get(who, doc_id)
+        doc = self.owned(who, doc_id)
         if doc.status is not DocumentStatus.DELETING:
             doc = self._registry.transition(
                 doc_id,
@@ -220,7 +245,7 @@ class DocumentService:
     def restart_upload(self, who: Principal, doc_id: str) -> Document:
         """A document whose bytes never arrived (or were refused) awaits them again, as a new
         version; the caller then gets a fresh upload target."""
-        doc = self.get(who, doc_id)
+        doc = self.owned(who, doc_id)
         failed_upload = doc.status is DocumentStatus.FAILED and (doc.error or "").startswith(
             ("upload", UPLOAD_NEVER_ARRIVED)
         )

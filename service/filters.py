@@ -37,6 +37,19 @@ def all_of(*clauses: str | None) -> str:
     return " AND ".join(f"({c})" for c in clauses if c)
 
 
+def readable(owner: str, shared_doc_ids: Iterable[str] = ()) -> str:
+    """What one person may read (DESIGN.md "Sharing"): their own rows, plus the rows of the
+    documents shared with any of their groups (resolved from the registry per question, so
+    unsharing and leaving a group take effect at once). Fail-closed: no owner, no filter."""
+    if not owner:
+        raise ValueError("every read needs an owner")
+    own = eq("owner", owner)
+    shared = sorted(set(shared_doc_ids))
+    if not shared:
+        return own
+    return f"({own}) OR ({is_in('doc_id', shared)})"
+
+
 def _column(name: str) -> str:
     if not name.replace("_", "").isalnum():
         raise ValueError(f"invalid column name {name!r}")

@@ -56,6 +56,9 @@ class Document(BaseModel):
     updated_at: datetime
     version: int = 1
     report: IngestReport | None = None  # set when indexed (a failure says why in ``error``)
+    shared_with: list[str] = Field(
+        default_factory=list, description="groups that may read it (issue 15); owner-set"
+    )
 
 
 class IngestJob(BaseModel):
@@ -262,3 +265,12 @@ class UsageReport(BaseModel):
     people: list[PersonUsage]
     daily: list[DayUsage]
     total: UsageFigures
+
+
+# --- sharing with groups (issue 15) ----------------------------------------------------------
+
+
+class ShareRequest(BaseModel):
+    """Body of ``PUT /documents/{id}/sharing``: the groups that may read the document."""
+
+    groups: list[str] = Field(max_length=20, description="group names ([A-Za-z0-9_.-]{1,64})")

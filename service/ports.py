@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -67,7 +67,17 @@ class Registry(Protocol):
         ...
 
     def delete(self, doc_id: str) -> None:
-        """Remove the record; absent is not an error."""
+        """Remove the record (and its shares); absent is not an error."""
+        ...
+
+    def share(self, doc_id: str, groups: Collection[str]) -> Document:
+        """Make ``groups`` (validated names) the groups the document is shared with, replacing
+        the old set; ``NotFound`` if absent, ``Conflict`` while it is being deleted."""
+        ...
+
+    def shared_with_any(self, groups: Collection[str]) -> Sequence[str]:
+        """The ids of the documents shared with any of ``groups``, sorted; one indexed lookup
+        per group at most (it runs on every question)."""
         ...
 
 
@@ -114,6 +124,9 @@ class Principal:
 
     user_id: str
     is_admin: bool = False
+    # Group names (validated, service.naming.GROUP): what is shared with them is readable.
+    # Read from the token or the settings on every verification: never cached beyond it.
+    groups: frozenset[str] = frozenset()
 
 
 class Identity(Protocol):

@@ -47,7 +47,8 @@ def _pool() -> ThreadPoolExecutor:
 
 
 class HybridRetriever(BaseRetriever):
-    """A LlamaIndex retriever bound to one owner (and optionally some of their documents)."""
+    """A LlamaIndex retriever bound to one owner (and optionally some of their documents);
+    ``shared`` adds the documents shared with the owner's groups."""
 
     def __init__(
         self,
@@ -62,6 +63,7 @@ class HybridRetriever(BaseRetriever):
         doc_ids: Sequence[str] | None = None,
         reranker: Reranker | None = None,
         rerank_depth: int = 12,
+        shared: Sequence[str] = (),
     ) -> None:
         if not owner:
             raise BadRequest("a retriever needs an owner")
@@ -78,6 +80,7 @@ class HybridRetriever(BaseRetriever):
         self.doc_ids = list(doc_ids) if doc_ids is not None else None
         self.reranker = reranker
         self.rerank_depth = rerank_depth
+        self.shared = tuple(shared)  # documents shared with the owner's groups (issue 15)
 
     def search(self, query: str, *, embedding: Sequence[float] | None = None) -> list[Hit]:
         """The top hits for ``query`` (``embedding`` saves embedding it again); with a
@@ -102,10 +105,14 @@ class HybridRetriever(BaseRetriever):
         return fuse(vector_hits, text_future.result(), self.weights, k)
 
     def _vector(self, embedding: Sequence[float], k: int) -> list[Hit]:
-        return self._store.search_vector(embedding, owner=self.owner, k=k, doc_ids=self.doc_ids)
+        return self._store.search_vector(
+            embedding, owner=self.owner, k=k, doc_ids=self.doc_ids, shared=self.shared
+        )
 
     def _text(self, query: str, k: int) -> list[Hit]:
-        return self._store.search_text(query, owner=self.owner, k=k, doc_ids=self.doc_ids)
+        return self._store.search_text(
+            query, owner=self.owner, k=k, doc_ids=self.doc_ids, shared=self.shared
+        )
 
     def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
         embedding = query_bundle.embedding

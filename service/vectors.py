@@ -291,12 +291,15 @@ class ChunkStore(LanceDBVectorStore):
     # --- reads ----------------------------------------------------------------------------
 
     @staticmethod
-    def _where(owner: str | None, doc_ids: Sequence[str] | None) -> str:
+    def _where(owner: str | None, doc_ids: Sequence[str] | None, shared: Sequence[str] = ()) -> str:
+        """The one read filter: ``owner``'s rows plus the ``shared`` documents' (those shared
+        with the reader's groups), narrowed to ``doc_ids`` when given."""
         if not owner:
             raise BadRequest("every read of the vector index needs an owner")
         try:
             return f.all_of(
-                f.eq("owner", owner), f.is_in("doc_id", doc_ids) if doc_ids is not None else None
+                f.readable(owner, shared),
+                f.is_in("doc_id", doc_ids) if doc_ids is not None else None,
             )
         except ValueError as exc:
             raise BadRequest(str(exc)) from exc
@@ -308,11 +311,12 @@ class ChunkStore(LanceDBVectorStore):
         owner: str,
         k: int,
         doc_ids: Sequence[str] | None = None,
+        shared: Sequence[str] = (),
     ) -> list[Hit]:
-        """Cosine search over ``owner``'s rows (filter applied before ranking): exact without
-        the vector index; with it, every partition is probed and, with ``refine_factor``,
-        the candidates re-ranked by exact distance."""
-        where = self._where(owner, doc_ids)
+        """Cosine search over ``owner``'s rows and the ``shared`` documents' (filter applied
+        before ranking): exact without the vector index; with it, every partition is probed
+        and, with ``refine_factor``, the candidates re-ranked by exact distance."""
+        where = self._where(owner, doc_ids, shared)
         query = (
             self._t.search(list(embedding), vector_column_name="vector")
             .distance_type("cosine")
@@ -325,11 +329,18 @@ class ChunkStore(LanceDBVectorStore):
         return [_hit(row, 1.0 - float(row["_distance"])) for row in rows]
 
     def search_text(
-        self, text: str, *, owner: str, k: int, doc_ids: Sequence[str] | None = None
+        self,
+        text: str,
+        *,
+        owner: str,
+        k: int,
+        doc_ids: Sequence[str] | None = None,
+        shared: Sequence[str] = (),
     ) -> list[Hit]:
-        """BM25 keyword search over ``owner``'s rows, scored with the statistics of exactly the
-        rows the filter selects (service.keywords); the query is never parsed as syntax."""
-        where = self._where(owner, doc_ids)
+        """BM25 keyword search over ``owner``'s rows and the ``shared`` documents', scored with
+        the statistics of exactly the rows the filter selects (service.keywords); the query is
+        never parsed as syntax."""
+        where = self._where(owner, doc_ids, shared)
         best = self._keyword_index.search(self._t, where, text, k)
         if not best:
             return []
@@ -360,9 +371,10 @@ class ChunkStore(LanceDBVectorStore):
         filters: MetadataFilters | None = None,
         **kwargs: Any,
     ) -> list[BaseNode]:
-        """Chunks of one owner (``owner=`` is required), optionally by id or document."""
+        """Chunks one reader may read (``owner=`` is required, ``shared=`` adds the documents
+        shared with them), optionally by id or document."""
         owner = kwargs.get("owner")
-        where = self._where(owner, kwargs.get("doc_ids"))
+        where = self._where(owner, kwargs.get("doc_ids"), kwargs.get("shared", ()))
         if node_ids is not None:
             where = f.all_of(where, f.is_in("id", node_ids))
         if filters is not None:
@@ -372,17 +384,18 @@ class ChunkStore(LanceDBVectorStore):
         return [hit_to_node(_hit(row, 0.0)) for row in rows]
 
     def query(self, query: VectorStoreQuery, **kwargs: Any) -> VectorStoreQueryResult:
-        """LlamaIndex query: the owner comes from an ``owner == X`` filter or ``owner=``."""
+        """LlamaIndex query: the owner comes from an ``owner == X`` filter or ``owner=``
+        (``shared=`` adds the documents shared with them)."""
         owner = kwargs.get("owner") or _owner_from_filters(query.filters)
-        k = query.similarity_top_k
+        k, doc_ids, shared = query.similarity_top_k, query.doc_ids, kwargs.get("shared", ())
         if query.mode == VectorStoreQueryMode.TEXT_SEARCH:
-            hits = self.search_text(query.query_str or "", owner=owner, k=k, doc_ids=query.doc_ids)
+            text = query.query_str or ""
+            hits = self.search_text(text, owner=owner, k=k, doc_ids=doc_ids, shared=shared)
         elif query.query_embedding is None:
             raise BadRequest("a vector query needs an embedding")
         else:
-            hits = self.search_vector(
-                query.query_embedding, owner=owner, k=k, doc_ids=query.doc_ids
-            )
+            embedding = query.query_embedding
+            hits = self.search_vector(embedding, owner=owner, k=k, doc_ids=doc_ids, shared=shared)
         return VectorStoreQueryResult(
             nodes=[hit_to_node(h) for h in hits],
             similarities=[h.score for h in hits],

@@ -394,6 +394,7 @@ def local_identity(settings: Settings) -> tuple[LocalIdentity, bytes]:
         client_id=settings.token_client_id,
         admins=settings.admins,
         ttl_s=settings.token_ttl_s,
+        groups=settings.group_map,
     )
     return identity, secret
 
@@ -463,6 +464,7 @@ def _build_heavy(
     from service.chat import ChatService
     from service.ingestion import Ingestor
     from service.providers import build_answerer, build_embedding, build_reranker
+    from service.sharing import shared_doc_ids
     from service.worker import Worker
 
     settings = storage.settings
@@ -495,6 +497,7 @@ def _build_heavy(
         rerank_depth=settings.rerank_depth,
         recorder=storage.recorder,
         prices=settings.llm_prices,
+        shared_docs=lambda groups: shared_doc_ids(storage.registry, groups),
     )
     queue = storage.local_queue
     worker = (

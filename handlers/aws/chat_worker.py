@@ -11,12 +11,15 @@ from aws_lambda_powertools import Metrics
 
 from handlers.aws.metering import log_metrics_if_any
 from handlers.aws.observe import annotate, lambda_logger, lambda_tracer
+from service.adapters.aws_clients import lazy_client
+from service.adapters.cognito_groups import CognitoGroups
 from service.adapters.dynamo_connections import DynamoConnections
 from service.adapters.dynamo_limits import QUESTIONS, DynamoPersonLimits, question_slot
 from service.config import get_settings
 from service.context import request_scope, usable_request_id
 from service.errors import ErrorCode
 from service.models import AskAction, DoneEvent, ErrorEvent
+from service.naming import valid_groups
 from service.wiring import Services, aws_person_limits, build_services
 
 logger = lambda_logger("rag-chat-worker")
@@ -35,6 +38,20 @@ def _services() -> Services:
         update={"lancedb_read_consistency_s": settings.lancedb_query_consistency_s}
     )
     return build_services(reader)
+
+
+@lru_cache(maxsize=1)
+def _directory() -> CognitoGroups:
+    settings = get_settings()
+    return CognitoGroups(settings.cognito_user_pool_id, lazy_client(settings, "cognito-idp"))
+
+
+def _groups(services: Services, event: dict[str, Any]) -> frozenset[str]:
+    """The asker's groups now (the pool's answer), or those of the connection's token."""
+    username = str(event.get("username") or "")
+    if services.settings.cognito_groups_per_question and username:
+        return _directory().groups_of(username)
+    return valid_groups(str(event.get("groups") or "").split(","))
 
 
 class CancelFlag:
@@ -97,6 +114,7 @@ def _answer(event: dict[str, Any]) -> dict[str, Any]:
         doc_ids=ask.doc_ids,
         request_id=ask.request_id,
         cancelled=cancelled,
+        groups=_groups(services, event),
     ):
         if not notifier.send(connection_id, chat_event):
             return {"frames": frames, "outcome": "gone"}

@@ -11,7 +11,12 @@ from typing import Any
 
 from aws_lambda_powertools.logging import Logger
 
-from service.adapters.cognito_identity import CognitoIdentity, cognito_identity, token_expiry
+from service.adapters.cognito_identity import (
+    CognitoIdentity,
+    cognito_identity,
+    token_expiry,
+    token_username,
+)
 from service.config import get_settings
 from service.errors import Unauthorized
 
@@ -33,7 +38,12 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         logger.info("connection denied", extra={"reason": exc.message})  # never the token
         return policy("anonymous", "Deny", event["methodArn"], {})
     logger.info("connection allowed", extra={"user_id": who.user_id})
-    context_values = {"user_id": who.user_id, "is_admin": "true" if who.is_admin else "false"}
+    context_values = {
+        "user_id": who.user_id,
+        "is_admin": "true" if who.is_admin else "false",
+        "groups": ",".join(sorted(who.groups)),  # validated names: never a comma in one
+        "username": token_username(token) or "",  # the chat worker reads groups afresh by it
+    }
     # Every later message of the connection carries this context: ws_message closes the
     # connection once the token it was opened with has expired.
     context_values["expires_at"] = str(token_expiry(token) or 0)

@@ -111,7 +111,8 @@ def _handle(event: dict[str, Any]) -> dict[str, Any]:
     elif isinstance(action, ErrorEvent):
         reply = action
     elif isinstance(action, AskAction):
-        reply = _ask(settings, dispatcher, _limits(), connection_id, owner, action)
+        authorizer = request.get("authorizer") or {}
+        reply = _ask(settings, dispatcher, _limits(), connection_id, owner, action, authorizer)
     elif isinstance(action, CancelAction):
         connections.cancel(connection_id, action.request_id)
     else:
@@ -136,6 +137,7 @@ def _ask(
     connection_id: str,
     owner: str,
     ask: AskAction,
+    authorizer: dict[str, Any] | None = None,
 ) -> ErrorEvent | None:
     question = ask.question.strip()
     if not question or len(question) > settings.max_question_chars:
@@ -155,6 +157,9 @@ def _ask(
     payload = {
         "connection_id": connection_id,
         "owner": owner,
+        # who the authorizer verified: the token's groups, and the name to read them afresh by
+        "groups": (authorizer or {}).get("groups") or "",
+        "username": (authorizer or {}).get("username") or "",
         "ask": ask.model_dump(mode="json"),
         "request_id": current_request_id(),
     }

@@ -112,7 +112,8 @@ def user_of(ctx: typer.Context, user: str | None) -> Principal:
     """The acting principal (the CLI runs with the owner's full rights)."""
     settings = services(ctx).settings
     name = user or settings.default_user
-    return Principal(user_id=name, is_admin=name in settings.admins)
+    groups = settings.group_map.get(name, frozenset())  # RAG_LOCAL_GROUPS (issue 15)
+    return Principal(user_id=name, is_admin=name in settings.admins, groups=groups)
 
 
 def fail(exc: RagError) -> typer.Exit:
@@ -209,7 +210,8 @@ def stream_answer(
     """Run one question, echoing tokens as they come; returns the text and sources."""
     parts: list[str] = []
     sources: list[dict[str, object]] = []
-    for event in svc.chat.ask(who.user_id, question, history=history, doc_ids=doc_ids):
+    asked = svc.chat.ask(who.user_id, question, history=history, doc_ids=doc_ids, groups=who.groups)
+    for event in asked:
         if isinstance(event, TokenEvent):
             parts.append(event.text)
             if echo:

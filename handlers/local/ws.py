@@ -188,6 +188,7 @@ class ChatConnection:
             doc_ids=ask.doc_ids,
             request_id=ask.request_id,
             cancelled=stop.is_set,
+            groups=self._who.groups,
         )
 
     def _on_document(self, event: DocumentEvent) -> None:

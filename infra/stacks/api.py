@@ -96,6 +96,13 @@ class ApiStack(Stack):
         )
         self.functions = self._functions(env, data, auth)
         self._grant(data)
+        # Each question reads the asker's groups from the pool (issue 15: sharing).
+        self.functions["chat_worker"].role.add_to_principal_policy(
+            iam.PolicyStatement(
+                actions=["cognito-idp:AdminListGroupsForUser"],
+                resources=[auth.user_pool.user_pool_arn],
+            )
+        )
         self._websocket_routes()
         self.ws_stage = self._websocket_stage()
         self.http_api, self.http_stage = self._http_api(auth, web_origins)
@@ -140,6 +147,8 @@ class ApiStack(Stack):
             grant_manage_connections(fns[name].role, api_id, WS_STAGE)
         grant_invoke(fns["message"].role, fns["chat_worker"].function)
         grant_prefix(fns["chat_worker"].role, data.bucket_arn, LANCEDB_PREFIX)
+        # Each question reads which documents are shared with the asker's groups (issue 15).
+        grant_table(fns["chat_worker"].role, data.registry, [schema.SHARE_INDEX], write=False)
         grant_bedrock(
             fns["chat_worker"].role,
             [self.config.bedrock_embed_model, self.config.bedrock_llm_model],
@@ -151,7 +160,9 @@ class ApiStack(Stack):
                 fns["chat_worker"].role, self.config.bedrock_rerank_model, self.bedrock_region
             )
         admin = fns["admin"].role
-        grant_table(admin, data.registry, [schema.OWNER_INDEX, schema.ALL_INDEX])
+        grant_table(
+            admin, data.registry, [schema.OWNER_INDEX, schema.ALL_INDEX, schema.SHARE_INDEX]
+        )
         data.queue.grant_send_messages(admin)
         grant_prefix(admin, data.bucket_arn, DOCUMENTS_PREFIX, write=True)
         grant_prefix(admin, data.bucket_arn, STORED_PREFIX, write=True)  # deletes stored bytes

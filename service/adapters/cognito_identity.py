@@ -30,7 +30,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 from service.errors import BadRequest, Unauthorized
-from service.naming import validate_user_id
+from service.naming import valid_groups, validate_user_id
 from service.ports import Principal
 
 ALGORITHM = "RS256"
@@ -213,7 +213,9 @@ class CognitoIdentity:
         if not isinstance(sub, str) or not isinstance(groups, list):
             raise Unauthorized("malformed token claims")
         try:
-            return Principal(validate_user_id(sub), self._admin_group in groups)
+            return Principal(
+                validate_user_id(sub), self._admin_group in groups, valid_groups(groups)
+            )
         except BadRequest:
             raise Unauthorized("the token names an invalid user id") from None
 
@@ -254,6 +256,16 @@ def token_expiry(token: str) -> int | None:
     except (ValueError, IndexError, binascii.Error, UnicodeError):
         return None
     return int(exp) if _is_number(exp) else None
+
+
+def token_username(token: str) -> str | None:
+    """The ``username`` claim of a token that ``verify`` has accepted (for the per-question
+    group lookup, which the pool answers by user name; issue 15)."""
+    try:
+        name = _json_object(token.split(".")[1]).get("username")
+    except (ValueError, IndexError, binascii.Error, UnicodeError):
+        return None
+    return name if isinstance(name, str) and 0 < len(name) <= 128 else None
 
 
 def _is_number(value: object) -> TypeGuard[float]:

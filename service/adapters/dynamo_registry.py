@@ -4,7 +4,7 @@ listing per owner and for all owners through the indexes of ``dynamo_schema``.""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -74,7 +74,10 @@ class DynamoRegistry:
         out = self._client.get_item(
             TableName=self._table, Key={ds.REGISTRY_PK: {"S": doc_id}}, ConsistentRead=True
         )
-        return self._doc(out["Item"]) if "Item" in out else None
+        item = out.get("Item")
+        if item is None or ds.SHARE_GROUP_ATTR in item:  # a share item is no document
+            return None
+        return self._doc(item)
 
     def list(self, owner: str | None, *, cursor: str | None, limit: int) -> DocumentPage:
         """Newest first through the owner index (or the all-owners index for ``None``)."""
@@ -142,8 +145,89 @@ class DynamoRegistry:
         return self._doc(out["Attributes"])
 
     def delete(self, doc_id: str) -> None:
-        """Remove the record; absent is not an error."""
-        self._client.delete_item(TableName=self._table, Key={ds.REGISTRY_PK: {"S": doc_id}})
+        """Remove the record and its share items in one transaction; absent is not an error."""
+        current = self.get(doc_id)
+        groups = current.shared_with if current else []
+        keys = [doc_id, *(ds.share_key(g, doc_id) for g in groups)]
+        self._client.transact_write_items(
+            TransactItems=[
+                {"Delete": {"TableName": self._table, "Key": {ds.REGISTRY_PK: {"S": key}}}}
+                for key in keys
+            ]
+        )
+
+    def share(self, doc_id: str, groups: Collection[str]) -> Document:
+        """Replace the groups the document is shared with: the record and its share items
+        change in one transaction, conditional on the groups read (a concurrent change is a
+        ``Conflict``)."""
+        current = self.get(doc_id)
+        if current is None:
+            raise NotFound(f"document {doc_id} not found")
+        if current.status is DocumentStatus.DELETING:
+            raise Conflict(f"document {doc_id} is being deleted")
+        old, new = set(current.shared_with), set(groups)
+        items = [self._share_update(doc_id, sorted(old), sorted(new))]
+        items += [self._share_delete(g, doc_id) for g in sorted(old - new)]
+        items += [self._share_put(g, doc_id) for g in sorted(new - old)]
+        try:
+            self._client.transact_write_items(TransactItems=items)
+        except self._client.exceptions.TransactionCanceledException:
+            if self.get(doc_id) is None:
+                raise NotFound(f"document {doc_id} not found") from None
+            raise Conflict(f"document {doc_id} changed meanwhile; try again") from None
+        return current.model_copy(update={"shared_with": sorted(new)})
+
+    def _share_update(self, doc_id: str, old: Sequence[str], new: Sequence[str]) -> dict[str, Any]:
+        unchanged = "#sw = :old" if old else "(attribute_not_exists(#sw) OR #sw = :old)"
+        return {
+            "Update": {
+                "TableName": self._table,
+                "Key": {ds.REGISTRY_PK: {"S": doc_id}},
+                "UpdateExpression": "SET #sw = :new",
+                "ConditionExpression": f"attribute_exists(#v) AND #st <> :del AND {unchanged}",
+                "ExpressionAttributeNames": {
+                    "#sw": "shared_with",
+                    "#v": "version",
+                    "#st": "status",
+                },
+                "ExpressionAttributeValues": {
+                    ":new": self._ser.serialize(new),
+                    ":old": self._ser.serialize(old),
+                    ":del": {"S": DocumentStatus.DELETING.value},
+                },
+            }
+        }
+
+    def _share_put(self, group: str, doc_id: str) -> dict[str, Any]:
+        item = {
+            ds.REGISTRY_PK: {"S": ds.share_key(group, doc_id)},
+            ds.SHARE_GROUP_ATTR: {"S": group},
+            ds.SHARED_DOC_ATTR: {"S": doc_id},
+        }
+        return {"Put": {"TableName": self._table, "Item": item}}
+
+    def _share_delete(self, group: str, doc_id: str) -> dict[str, Any]:
+        key = {ds.REGISTRY_PK: {"S": ds.share_key(group, doc_id)}}
+        return {"Delete": {"TableName": self._table, "Key": key}}
+
+    def shared_with_any(self, groups: Collection[str]) -> Sequence[str]:
+        """Ids shared with any of ``groups``: one Query of the ``by_group`` index per group."""
+        found: set[str] = set()
+        for group in sorted(set(groups)):
+            query: dict[str, Any] = {
+                "TableName": self._table,
+                "IndexName": ds.SHARE_INDEX,
+                "KeyConditionExpression": "#g = :g",
+                "ExpressionAttributeNames": {"#g": ds.SHARE_GROUP_ATTR},
+                "ExpressionAttributeValues": {":g": {"S": group}},
+            }
+            while True:
+                out = self._client.query(**query)
+                found.update(i[ds.SHARED_DOC_ATTR]["S"] for i in out["Items"])
+                if "LastEvaluatedKey" not in out:
+                    break
+                query["ExclusiveStartKey"] = out["LastEvaluatedKey"]
+        return sorted(found)
 
 
 def _update_expression(

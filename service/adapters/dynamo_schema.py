@@ -6,6 +6,11 @@ Registry table (one item per document):
     owner's (admin scope; one constant partition: fine for an admin listing, which is rare).
     ``created_key`` is ``{created_at ISO}#{doc_id}``, so it sorts by time and is unique.
 
+    Sharing (issue 15): one extra item per (group, document), partition key
+    ``share#{group}#{doc_id}`` (no ``owner``/``all_docs``, so the listing indexes never see it),
+    in the sparse GSI ``by_group`` (``share_group``, ``shared_doc``, keys only): the documents
+    shared with a group are one Query, never a scan. The document item keeps ``shared_with``.
+
 Connections table (one item per open WebSocket, plus short-lived cancel flags):
     partition key ``pk`` (``conn#{connection_id}`` or ``cancel#{connection_id}#{request_id}``);
     GSI ``by_owner`` (``owner``) finds a user's connections; ``expires_at`` is the TTL attribute
@@ -23,17 +28,28 @@ OWNER_ATTR = "owner"
 CREATED_KEY = "created_key"
 ALL_ATTR = "all_docs"
 ALL_VALUE = "ALL"
+SHARE_INDEX = "by_group"
+SHARE_GROUP_ATTR = "share_group"
+SHARED_DOC_ATTR = "shared_doc"
+
+
+def share_key(group: str, doc_id: str) -> str:
+    """The partition key of one (group, document) share item ('#' is in neither name)."""
+    return f"share#{group}#{doc_id}"
+
 
 CONNECTIONS_PK = "pk"
 CONNECTIONS_OWNER_INDEX = "by_owner"
 TTL_ATTR = "expires_at"
 
 
-def _gsi(name: str, hash_key: str, range_key: str | None = None) -> dict[str, Any]:
+def _gsi(
+    name: str, hash_key: str, range_key: str | None = None, projection: str = "ALL"
+) -> dict[str, Any]:
     keys = [{"AttributeName": hash_key, "KeyType": "HASH"}]
     if range_key:
         keys.append({"AttributeName": range_key, "KeyType": "RANGE"})
-    return {"IndexName": name, "KeySchema": keys, "Projection": {"ProjectionType": "ALL"}}
+    return {"IndexName": name, "KeySchema": keys, "Projection": {"ProjectionType": projection}}
 
 
 def registry_table_definition(table_name: str) -> dict[str, Any]:
@@ -44,11 +60,19 @@ def registry_table_definition(table_name: str) -> dict[str, Any]:
         "KeySchema": [{"AttributeName": REGISTRY_PK, "KeyType": "HASH"}],
         "AttributeDefinitions": [
             {"AttributeName": name, "AttributeType": "S"}
-            for name in (REGISTRY_PK, OWNER_ATTR, CREATED_KEY, ALL_ATTR)
+            for name in (
+                REGISTRY_PK,
+                OWNER_ATTR,
+                CREATED_KEY,
+                ALL_ATTR,
+                SHARE_GROUP_ATTR,
+                SHARED_DOC_ATTR,
+            )
         ],
         "GlobalSecondaryIndexes": [
             _gsi(OWNER_INDEX, OWNER_ATTR, CREATED_KEY),
             _gsi(ALL_INDEX, ALL_ATTR, CREATED_KEY),
+            _gsi(SHARE_INDEX, SHARE_GROUP_ATTR, SHARED_DOC_ATTR, "KEYS_ONLY"),
         ],
     }
 

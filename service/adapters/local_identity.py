@@ -54,12 +54,14 @@ class LocalIdentity:
         client_id: str,
         admins: Collection[str] = (),
         ttl_s: int = 8 * 3600,
+        groups: Mapping[str, frozenset[str]] | None = None,
     ) -> None:
         self._key = hmac.new(secret, b"access-token", "sha256").digest()
         self.issuer = issuer
         self.client_id = client_id
         self.ttl_s = ttl_s
         self._admins = frozenset(admins)
+        self._groups = dict(groups or {})  # user -> groups (RAG_LOCAL_GROUPS)
 
     def issue(self, user_id: str, *, ttl_s: int | None = None) -> str:
         """A signed access token for ``user_id``."""
@@ -93,7 +95,11 @@ class LocalIdentity:
         user_id = claims["sub"]
         if not isinstance(user_id, str):
             raise Unauthorized("invalid or expired token")
-        return Principal(user_id=user_id, is_admin=user_id in self._admins)
+        return Principal(
+            user_id=user_id,
+            is_admin=user_id in self._admins,
+            groups=self._groups.get(user_id, frozenset()),
+        )
 
 
 def parse_passwords(text: str) -> dict[str, str]:

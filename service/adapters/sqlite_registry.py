@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable, Sequence
 from datetime import UTC, datetime
 
 from service.adapters.sqlite_db import SqliteDb
@@ -23,7 +23,16 @@ CREATE TABLE IF NOT EXISTS documents (
 );
 CREATE INDEX IF NOT EXISTS documents_owner ON documents (owner, created_at DESC, doc_id DESC);
 CREATE INDEX IF NOT EXISTS documents_created ON documents (created_at DESC, doc_id DESC);
+CREATE TABLE IF NOT EXISTS document_shares (
+    group_name TEXT NOT NULL,
+    doc_id TEXT NOT NULL,
+    PRIMARY KEY (group_name, doc_id)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS document_shares_doc ON document_shares (doc_id);
 """
+# document_shares (issue 15) is the lookup "documents shared with these groups"; the record's
+# body keeps ``shared_with`` too. Databases made before it get the table on open (IF NOT
+# EXISTS) and their records read as shared with nobody: that is the whole migration.
 
 _MUTABLE = {"status", "error", "chunks", "pages", "size", "sha256", "content_type", "filename"}
 _MUTABLE |= {"blob_key", "report"}  # accepted uploads move to a stored key; ingestion reports
@@ -142,6 +151,41 @@ class SqliteRegistry:
         return updated
 
     def delete(self, doc_id: str) -> None:
-        """Remove the record."""
+        """Remove the record and its shares."""
         with self._db.transaction() as conn:
+            conn.execute("DELETE FROM document_shares WHERE doc_id = ?", (doc_id,))
             conn.execute("DELETE FROM documents WHERE doc_id = ?", (doc_id,))
+
+    def share(self, doc_id: str, groups: Collection[str]) -> Document:
+        """Replace the groups the document is shared with, in one transaction."""
+        wanted = sorted(set(groups))
+        with self._db.transaction() as conn:
+            row = conn.execute("SELECT body FROM documents WHERE doc_id = ?", (doc_id,)).fetchone()
+            if row is None:
+                raise NotFound(f"document {doc_id} not found")
+            current = Document.model_validate_json(row["body"])
+            if current.status is DocumentStatus.DELETING:
+                raise Conflict(f"document {doc_id} is being deleted")
+            updated = current.model_copy(update={"shared_with": wanted})
+            conn.execute(
+                "UPDATE documents SET body = ? WHERE doc_id = ?",
+                (updated.model_dump_json(), doc_id),
+            )
+            conn.execute("DELETE FROM document_shares WHERE doc_id = ?", (doc_id,))
+            conn.executemany(
+                "INSERT INTO document_shares VALUES (?, ?)", [(g, doc_id) for g in wanted]
+            )
+        return updated
+
+    def shared_with_any(self, groups: Collection[str]) -> Sequence[str]:
+        """Ids shared with any of ``groups`` (one lookup on the shares' primary key)."""
+        names = sorted(set(groups))
+        if not names:
+            return []
+        marks = ", ".join("?" * len(names))  # placeholders only: names are bound parameters
+        rows = self._db.query(
+            f"SELECT DISTINCT doc_id FROM document_shares WHERE group_name IN ({marks})"
+            " ORDER BY doc_id",
+            tuple(names),
+        )
+        return [r["doc_id"] for r in rows]

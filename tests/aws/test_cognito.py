@@ -201,7 +201,13 @@ def test_authorizer_allows_a_valid_token_and_denies_a_forged_one(stack: Stack) -
     allowed = ws_authorizer.handler(event, FakeContext())
     assert allowed["policyDocument"]["Statement"][0]["Effect"] == "Allow"
     context = allowed["context"]
-    assert context == {**context, "user_id": stack.subs["alice"], "is_admin": "false"}
+    assert context == {
+        **context,
+        "user_id": stack.subs["alice"],
+        "is_admin": "false",
+        "groups": "",
+        "username": "alice",
+    }
     assert int(context["expires_at"]) > time.time()  # the token's exp, for ws_message
     event["queryStringParameters"]["token"] = forged_signature(stack)
     denied = ws_authorizer.handler(event, FakeContext())

@@ -148,3 +148,77 @@ def test_ingestion_report_and_stored_key_round_trip(registry: Registry) -> None:
         report=None,
     )
     assert cleared.report is None and registry.get("d1") == cleared
+
+
+# --- sharing with groups (issue 15) ------------------------------------------------------------
+
+
+def test_share_replaces_groups_and_survives_transitions(registry: Registry) -> None:
+    registry.create(make_doc("d1"))
+    assert registry.get("d1").shared_with == []  # type: ignore[union-attr]
+    shared = registry.share("d1", ["team-b", "team-a", "team-a"])
+    assert shared.shared_with == ["team-a", "team-b"]
+    assert registry.get("d1") == shared
+    moved = registry.transition(
+        "d1",
+        expect_status=[DocumentStatus.UPLOADING],
+        expect_version=1,
+        status=DocumentStatus.QUEUED,
+    )
+    assert moved.shared_with == ["team-a", "team-b"]
+    assert registry.share("d1", ["team-c"]).shared_with == ["team-c"]
+    assert registry.shared_with_any(["team-a", "team-b"]) == []
+    assert registry.shared_with_any(["team-c"]) == ["d1"]
+
+
+def test_shared_with_any_finds_each_document_once(registry: Registry) -> None:
+    for doc_id, owner in (("d1", "alice"), ("d2", "alice"), ("d3", "bob"), ("d4", "bob")):
+        registry.create(make_doc(doc_id, owner))
+    registry.share("d1", ["team-a", "team-b"])
+    registry.share("d3", ["team-b"])
+    registry.share("d4", ["team-c"])
+    assert registry.shared_with_any(["team-a", "team-b"]) == ["d1", "d3"]
+    assert registry.shared_with_any(["team-c", "nobody"]) == ["d4"]
+    assert registry.shared_with_any([]) == []
+    # share records never show up as documents in listings
+    assert {d.doc_id for d in registry.list(None, cursor=None, limit=50).items} == {
+        "d1",
+        "d2",
+        "d3",
+        "d4",
+    }
+    assert [d.doc_id for d in registry.list("bob", cursor=None, limit=50).items] == ["d4", "d3"]
+
+
+def test_unshare_and_delete_drop_the_shares(registry: Registry) -> None:
+    registry.create(make_doc("d1"))
+    registry.create(make_doc("d2"))
+    registry.share("d1", ["team-a"])
+    registry.share("d2", ["team-a"])
+    registry.share("d1", [])
+    assert registry.shared_with_any(["team-a"]) == ["d2"]
+    registry.delete("d2")
+    assert registry.shared_with_any(["team-a"]) == []
+    assert registry.get("d2") is None
+
+
+def test_share_of_missing_or_deleting_document(registry: Registry) -> None:
+    with pytest.raises(NotFound):
+        registry.share("nope", ["team-a"])
+    registry.create(make_doc("d1"))
+    registry.transition(
+        "d1",
+        expect_status=[DocumentStatus.UPLOADING],
+        expect_version=1,
+        status=DocumentStatus.DELETING,
+    )
+    with pytest.raises(Conflict):
+        registry.share("d1", ["team-a"])
+    assert registry.shared_with_any(["team-a"]) == []
+
+
+def test_a_share_key_is_not_a_document(registry: Registry) -> None:
+    registry.create(make_doc("d1"))
+    registry.share("d1", ["team-a"])
+    for probe in ("share#team-a#d1", "share#team-a", "team-a"):
+        assert registry.get(probe) is None

@@ -80,6 +80,9 @@ class Server:
         return self.log_path.read_text(errors="replace")
 
 
+SHARING_GROUPS = "crew:erin,frank;deck:gina"
+
+
 def base_env() -> dict[str, str]:
     return {"RAG_ADMINS": ADMIN, "PYTHONUNBUFFERED": "1"}
 
@@ -97,6 +100,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         # short enough for tests/server/test_limits.py to see them act
         "RAG_UPLOAD_IDLE_TIMEOUT_S": "8",
         "RAG_HEADER_TIMEOUT_S": "4",
+        "RAG_LOCAL_GROUPS": SHARING_GROUPS,  # tests/server/test_sharing.py
     }
     args = [PY, str(Path(__file__).parent / "paced_server.py"), "{port}", str(PACE_S)]
     srv = Server(args, root / "data", root / "server.log", env).start()

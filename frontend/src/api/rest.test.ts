@@ -50,6 +50,18 @@ describe("RestClient", () => {
     ]);
   });
 
+  it("lists the documents shared with me and shares one with groups", async () => {
+    const f = fakeFetch([
+      [200, { items: [doc("s")], next_cursor: null }],
+      [200, { ...doc("a"), shared_with: ["crew"] }],
+    ]);
+    const client = new RestClient("http://api", async () => "t", f.impl);
+    expect((await client.listAllDocuments(false, true)).map((d) => d.doc_id)).toEqual(["s"]);
+    expect(f.calls[0]!.url).toBe("http://api/documents?scope=shared&limit=100");
+    expect((await client.shareDocument("a/b", ["crew"])).shared_with).toEqual(["crew"]);
+    expect(f.calls[1]).toMatchObject({ method: "PUT", url: "http://api/documents/a%2Fb/sharing", body: { groups: ["crew"] } });
+  });
+
   it("creates a document with filename, size and type", async () => {
     const f = fakeFetch([[201, { document: doc("n"), upload: { url: "u", method: "PUT", headers: {}, fields: {} } }]]);
     const client = new RestClient("http://api", async () => "t", f.impl);

@@ -1,6 +1,6 @@
 import { ApiError, errorFromBody } from "./errors";
 import type { UsageReport } from "../usage/types";
-import type { CreateDocumentResponse, Document, DocumentPage, Me } from "./types";
+import type { CreateDocumentResponse, Document, DocumentPage, Me, ShareRequest } from "./types";
 
 export type TokenSource = () => Promise<string>;
 
@@ -22,9 +22,12 @@ export class RestClient {
     return this.request<Me>("GET", "/me");
   }
 
-  listDocuments(opts: { all?: boolean; cursor?: string | null; limit?: number } = {}): Promise<DocumentPage> {
+  listDocuments(
+    opts: { all?: boolean; shared?: boolean; cursor?: string | null; limit?: number } = {},
+  ): Promise<DocumentPage> {
     const q = new URLSearchParams();
     if (opts.all) q.set("scope", "all");
+    else if (opts.shared) q.set("scope", "shared");
     if (opts.cursor) q.set("cursor", opts.cursor);
     if (opts.limit) q.set("limit", String(opts.limit));
     const qs = q.toString();
@@ -32,11 +35,11 @@ export class RestClient {
   }
 
   /** Every page of the listing, following `next_cursor`. */
-  async listAllDocuments(all: boolean): Promise<Document[]> {
+  async listAllDocuments(all: boolean, shared = false): Promise<Document[]> {
     const items: Document[] = [];
     let cursor: string | null | undefined = null;
     for (let i = 0; i < 100; i++) {
-      const page: DocumentPage = await this.listDocuments({ all, cursor, limit: 100 });
+      const page: DocumentPage = await this.listDocuments({ all, shared, cursor, limit: 100 });
       items.push(...page.items);
       cursor = page.next_cursor;
       if (!cursor) break;
@@ -67,6 +70,12 @@ export class RestClient {
   /** Per-person usage over the last `days` days (administrators only). */
   usage(days: number): Promise<UsageReport> {
     return this.request<UsageReport>("GET", `/usage?days=${encodeURIComponent(String(days))}`);
+  }
+
+  /** Share a document read-only with exactly these groups (an empty list: with nobody). */
+  shareDocument(id: string, groups: string[]): Promise<Document> {
+    const body: ShareRequest = { groups };
+    return this.request<Document>("PUT", `/documents/${encodeURIComponent(id)}/sharing`, body);
   }
 
   private async request<T>(method: string, path: string, body?: unknown): Promise<T> {

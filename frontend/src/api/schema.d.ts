@@ -33,7 +33,8 @@ export interface paths {
         };
         /**
          * List Documents
-         * @description The caller's documents, newest first; admins may pass ``scope=all``.
+         * @description The caller's documents, newest first; ``scope=shared``: the documents others shared
+         *     with the caller's groups; admins may pass ``scope=all``.
          */
         get: operations["list_documents_documents_get"];
         put?: never;
@@ -57,14 +58,15 @@ export interface paths {
         };
         /**
          * Get Document
-         * @description One document (others' documents are not found).
+         * @description One document: the caller's, or one shared with their groups (others' are 404).
          */
         get: operations["get_document_documents__doc_id__get"];
         put?: never;
         post?: never;
         /**
          * Delete Document
-         * @description Delete a document: its vectors, its file and its record.
+         * @description Delete a document: its vectors, its file and its record (owner or admin only: a
+         *     document shared with the caller is 403, anyone else's 404).
          */
         delete: operations["delete_document_documents__doc_id__delete"];
         options?: never;
@@ -86,6 +88,27 @@ export interface paths {
          * @description Index the document again (new version); progress arrives as ``document`` events.
          */
         post: operations["reindex_document_documents__doc_id__reindex_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/documents/{doc_id}/sharing": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Share Document
+         * @description Share the document read-only with exactly these groups (``[]``: with nobody). Only its
+         *     owner or an administrator may; people it is shared with get 403, anyone else 404.
+         */
+        put: operations["share_document_documents__doc_id__sharing_put"];
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -361,6 +384,11 @@ export interface components {
             report?: components["schemas"]["IngestReport"] | null;
             /** Sha256 */
             sha256?: string | null;
+            /**
+             * Shared With
+             * @description groups that may read it (issue 15); owner-set
+             */
+            shared_with?: string[];
             /** Size */
             size?: number | null;
             status: components["schemas"]["DocumentStatus"];
@@ -571,6 +599,17 @@ export interface components {
         };
         ServerEvent: components["schemas"]["TokenEvent"] | components["schemas"]["SourcesEvent"] | components["schemas"]["DoneEvent"] | components["schemas"]["ErrorEvent"] | components["schemas"]["DocumentEvent"] | components["schemas"]["PongEvent"];
         /**
+         * ShareRequest
+         * @description Body of ``PUT /documents/{id}/sharing``: the groups that may read the document.
+         */
+        ShareRequest: {
+            /**
+             * Groups
+             * @description group names ([A-Za-z0-9_.-]{1,64})
+             */
+            groups: string[];
+        };
+        /**
          * Source
          * @description One numbered citation.
          */
@@ -779,7 +818,7 @@ export interface operations {
     list_documents_documents_get: {
         parameters: {
             query?: {
-                scope?: "own" | "all";
+                scope?: "own" | "shared" | "all";
                 cursor?: string | null;
                 limit?: number;
             };
@@ -954,6 +993,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description not_found */
             404: {
                 headers: {
@@ -996,6 +1044,95 @@ export interface operations {
             };
             /** @description unauthorized */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    share_document_documents__doc_id__sharing_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                doc_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ShareRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Document"];
+                };
+            };
+            /** @description bad_request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description forbidden */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1054,6 +1191,15 @@ export interface operations {
             };
             /** @description unauthorized */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description forbidden */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

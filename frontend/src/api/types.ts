@@ -9,6 +9,7 @@ export type DocumentPage = S["DocumentPage"];
 export type CreateDocumentResponse = S["CreateDocumentResponse"];
 export type UploadTarget = S["UploadTarget"];
 export type Me = S["Me"];
+export type ShareRequest = S["ShareRequest"];
 export type DevLoginRequest = S["DevLoginRequest"];
 export type TokenResponse = S["TokenResponse"];
 export type ErrorCode = S["ErrorCode"];

@@ -3,6 +3,7 @@ import type { Document } from "../api/types";
 import { useApp } from "../context";
 import { STATUS_LABEL, formatBytes, formatDate } from "./format";
 import { IngestReportView } from "./IngestReportView";
+import { ShareDialog } from "./ShareDialog";
 import { UploadZone } from "./UploadZone";
 import type { DocumentsModel } from "./useDocuments";
 
@@ -27,11 +28,22 @@ function details(doc: Document): string {
 interface RowProps {
   doc: Document;
   showOwner: boolean;
+  /** Whether the caller may change it (owner or admin); shared-with-me documents are read-only. */
+  canChange: boolean;
   onDelete: (doc: Document) => Promise<void>;
   onReindex: (doc: Document) => Promise<void>;
+  onShare: (doc: Document) => void;
 }
 
-function DocumentRow({ doc, showOwner, onDelete, onReindex }: RowProps): ReactNode {
+/** Who a document is shared with (for its owner), or who shared it (for a group member). */
+function SharingNote({ doc, canChange }: { doc: Document; canChange: boolean }): ReactNode {
+  const groups = doc.shared_with ?? [];
+  if (!canChange) return <p className="small shared-note">Shared by {doc.owner} · read-only</p>;
+  if (groups.length === 0) return null;
+  return <p className="small shared-note">Shared with {groups.join(", ")}</p>;
+}
+
+function DocumentRow({ doc, showOwner, canChange, onDelete, onReindex, onShare }: RowProps): ReactNode {
   const [confirming, setConfirming] = useState(false);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
@@ -59,6 +71,7 @@ function DocumentRow({ doc, showOwner, onDelete, onReindex }: RowProps): ReactNo
         {showOwner && <span className="owner">{doc.owner} · </span>}
         {details(doc)}
       </p>
+      <SharingNote doc={doc} canChange={canChange} />
       {doc.status === "FAILED" && doc.error && <p className="error-text">Could not index: {doc.error}</p>}
       {doc.status === "INDEXED" && doc.report && <IngestReportView report={doc.report} />}
       {error && (
@@ -66,56 +79,82 @@ function DocumentRow({ doc, showOwner, onDelete, onReindex }: RowProps): ReactNo
           {error}
         </p>
       )}
-      <div className="doc-actions">
-        {confirming ? (
-          <>
-            <span className="confirm-text" role="alert">
-              Delete “{doc.filename}”? This cannot be undone.
-            </span>
-            <button type="button" className="danger small-button" disabled={busy} onClick={() => void act(() => onDelete(doc))}>
-              Yes, delete
-            </button>
-            <button type="button" className="small-button" onClick={() => setConfirming(false)} autoFocus>
-              Cancel
-            </button>
-          </>
-        ) : (
-          <>
-            <button
-              type="button"
-              className="small-button"
-              disabled={busy || doc.status === "UPLOADING" || doc.status === "DELETING"}
-              onClick={() => void act(() => onReindex(doc))}
-              aria-label={`Re-index ${doc.filename}`}
-            >
-              Re-index
-            </button>
-            <button type="button" className="small-button" disabled={busy} onClick={() => setConfirming(true)} aria-label={`Delete ${doc.filename}`}>
-              Delete
-            </button>
-          </>
-        )}
-      </div>
+      {canChange && (
+        <div className="doc-actions">
+          {confirming ? (
+            <>
+              <span className="confirm-text" role="alert">
+                Delete “{doc.filename}”? This cannot be undone.
+              </span>
+              <button type="button" className="danger small-button" disabled={busy} onClick={() => void act(() => onDelete(doc))}>
+                Yes, delete
+              </button>
+              <button type="button" className="small-button" onClick={() => setConfirming(false)} autoFocus>
+                Cancel
+              </button>
+            </>
+          ) : (
+            <>
+              <button
+                type="button"
+                className="small-button"
+                disabled={busy || doc.status === "DELETING"}
+                onClick={() => onShare(doc)}
+                aria-label={`Share ${doc.filename}`}
+              >
+                Share
+              </button>
+              <button
+                type="button"
+                className="small-button"
+                disabled={busy || doc.status === "UPLOADING" || doc.status === "DELETING"}
+                onClick={() => void act(() => onReindex(doc))}
+                aria-label={`Re-index ${doc.filename}`}
+              >
+                Re-index
+              </button>
+              <button type="button" className="small-button" disabled={busy} onClick={() => setConfirming(true)} aria-label={`Delete ${doc.filename}`}>
+                Delete
+              </button>
+            </>
+          )}
+        </div>
+      )}
     </li>
   );
 }
 
-/** The documents page: upload, live list, re-index, delete; admins may list everyone's. */
+/** The documents page: upload, live list, re-index, delete, share; "shared with me" lists
+ * what others shared with my groups (read-only); admins may list everyone's. */
 export function DocumentsView({ model }: { model: DocumentsModel }): ReactNode {
   const { me } = useApp();
-  const { documents, loading, error, showAll } = model;
+  const { documents, loading, error, showAll, showShared } = model;
+  const [sharing, setSharing] = useState<Document | null>(null);
+  const canChange = (doc: Document) => !!me && (me.is_admin || doc.owner === me.user_id);
+  const title = showShared ? "Shared with me" : showAll ? "All documents" : "Your documents";
+  const empty = showShared
+    ? "Nothing is shared with your groups yet."
+    : "No documents yet. Upload one to start asking questions about it.";
   return (
     <div className="documents-view">
       <div className="view-header">
         <h1>Documents</h1>
-        {me?.is_admin && (
+        <div className="view-switch" role="group" aria-label="Which documents">
+          <button type="button" aria-pressed={!showShared} onClick={() => model.setShowShared(false)}>
+            Mine
+          </button>
+          <button type="button" aria-pressed={showShared} onClick={() => model.setShowShared(true)}>
+            Shared with me
+          </button>
+        </div>
+        {me?.is_admin && !showShared && (
           <label className="toggle">
             <input type="checkbox" checked={showAll} onChange={(e) => model.setShowAll(e.target.checked)} />
             Show everyone’s documents
           </label>
         )}
       </div>
-      <UploadZone uploads={model.uploads} onFiles={model.upload} onDismiss={model.dismissUpload} />
+      {!showShared && <UploadZone uploads={model.uploads} onFiles={model.upload} onDismiss={model.dismissUpload} />}
       {error && (
         <p className="error-text" role="alert">
           {error}{" "}
@@ -126,21 +165,30 @@ export function DocumentsView({ model }: { model: DocumentsModel }): ReactNode {
       )}
       <section aria-labelledby="doc-list-title">
         <h2 id="doc-list-title" className="section-title">
-          {showAll ? "All documents" : "Your documents"}{" "}
+          {title}{" "}
           <span className="muted small">({documents.length})</span>
         </h2>
         {loading ? (
           <p className="muted">Loading…</p>
         ) : documents.length === 0 ? (
-          <p className="muted empty">No documents yet. Upload one to start asking questions about it.</p>
+          <p className="muted empty">{empty}</p>
         ) : (
           <ul className="doc-list" aria-live="polite">
             {documents.map((doc) => (
-              <DocumentRow key={doc.doc_id} doc={doc} showOwner={showAll} onDelete={model.remove} onReindex={model.reindex} />
+              <DocumentRow
+                key={doc.doc_id}
+                doc={doc}
+                showOwner={showAll}
+                canChange={canChange(doc)}
+                onDelete={model.remove}
+                onReindex={model.reindex}
+                onShare={setSharing}
+              />
             ))}
           </ul>
         )}
       </section>
+      {sharing && <ShareDialog doc={sharing} onSave={(groups) => model.share(sharing, groups)} onClose={() => setSharing(null)} />}
     </div>
   );
 }

@@ -21,6 +21,10 @@ export interface DocumentsModel {
   uploads: Upload[];
   showAll: boolean;
   setShowAll: (all: boolean) => void;
+  /** The "shared with me" view: documents others shared with my groups (read-only). */
+  showShared: boolean;
+  setShowShared: (shared: boolean) => void;
+  share: (doc: Document, groups: string[]) => Promise<void>;
   refresh: () => Promise<void>;
   upload: (files: File[]) => void;
   remove: (doc: Document) => Promise<void>;
@@ -49,13 +53,14 @@ export function useDocuments(): DocumentsModel {
   const [error, setError] = useState<string | null>(null);
   const [uploads, setUploads] = useState<Upload[]>([]);
   const [showAll, setShowAll] = useState(false);
-  const all = showAll && !!me?.is_admin;
+  const [showShared, setShowShared] = useState(false);
+  const all = showAll && !!me?.is_admin && !showShared;
   const seq = useRef(0);
 
   const refresh = useCallback(async () => {
     const mine = ++seq.current; // a slower earlier listing must not overwrite a newer one
     try {
-      const items = await rest.listAllDocuments(all);
+      const items = await rest.listAllDocuments(all, showShared);
       if (mine === seq.current) {
         setDocuments(items);
         setError(null);
@@ -65,7 +70,7 @@ export function useDocuments(): DocumentsModel {
     } finally {
       if (mine === seq.current) setLoading(false);
     }
-  }, [rest, all]);
+  }, [rest, all, showShared]);
 
   useEffect(() => {
     void refresh();
@@ -136,7 +141,30 @@ export function useDocuments(): DocumentsModel {
     [rest],
   );
 
+  const share = useCallback(
+    async (doc: Document, groups: string[]) => {
+      const updated = await rest.shareDocument(doc.doc_id, groups);
+      setDocuments((docs) => docs.map((d) => (d.doc_id === updated.doc_id ? updated : d)));
+    },
+    [rest],
+  );
+
   const dismissUpload = useCallback((key: string) => setUploads((list) => list.filter((u) => u.key !== key)), []);
 
-  return { documents, loading, error, uploads, showAll: all, setShowAll, refresh, upload, remove, reindex, dismissUpload };
+  return {
+    documents,
+    loading,
+    error,
+    uploads,
+    showAll: all,
+    setShowAll,
+    showShared,
+    setShowShared,
+    share,
+    refresh,
+    upload,
+    remove,
+    reindex,
+    dismissUpload,
+  };
 }
