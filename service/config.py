@@ -262,6 +262,16 @@ class Settings(BaseSettings):
         default=4, ge=1, le=64, description="answers in flight per person, over all connections"
     )
 
+    # --- conversations and feedback (issue 15) --------------------------------------------------
+    conversations_table: str = "rag-conversations"
+    conversation_retention_days: int = Field(
+        default=90,
+        ge=1,
+        le=3650,
+        description="a conversation is deleted this long after its last turn, a turn this long "
+        "after it was asked (DynamoDB TTL on AWS; the maintenance pass locally)",
+    )
+
     @field_validator("admins", mode="before")
     @classmethod
     def _split_admins(cls, value: object) -> object:
@@ -296,6 +306,11 @@ class Settings(BaseSettings):
     def resolved_secret_file(self) -> Path:
         """The local server's signing secret."""
         return self.secret_file or self.data_dir / "server-secret"
+
+    @property
+    def conversations_path(self) -> Path:
+        """The local conversation store (issue 15)."""
+        return self.data_dir / "conversations.sqlite3"
 
     @property
     def blob_dir(self) -> Path:

@@ -70,15 +70,10 @@ def answer(event: dict[str, Any]) -> dict[str, Any]:
     connection_id, owner = event["connection_id"], event["owner"]
     cancelled = CancelFlag(services.aws.connections, connection_id, ask.request_id)
     started, frames, finished = time.monotonic(), 0, False
-    for chat_event in services.chat.ask(
-        owner,
-        ask.question,
-        history=ask.history,
-        doc_ids=ask.doc_ids,
-        request_id=ask.request_id,
-        cancelled=cancelled,
-    ):
+    events = services.conversations.answer(services.chat, owner, ask, cancelled=cancelled)
+    for chat_event in events:
         if not notifier.send(connection_id, chat_event):
+            events.close()  # stores the turn so far, marked cancelled
             return {"frames": frames, "outcome": "gone"}
         frames += 1
         finished = isinstance(chat_event, DoneEvent | ErrorEvent)
