@@ -127,6 +127,9 @@ def create_api(
     _add_meta_routes(api)
     _add_listing_routes(api)
     _add_document_routes(api)
+    from handlers.conversations import router as conversations  # issue 15; imports this module
+
+    api.include_router(conversations)
     add_docs(api)
     return api
 
