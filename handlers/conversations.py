@@ -101,5 +101,7 @@ def export_feedback(
     moment = since or datetime.min.replace(tzinfo=UTC)
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
-    lines = (record.model_dump_json() + "\n" for record in svc.conversations.export_feedback(moment))
+    lines = (
+        record.model_dump_json() + "\n" for record in svc.conversations.export_feedback(moment)
+    )
     return StreamingResponse(lines, media_type="application/x-ndjson")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 
 from llama_index.core.base.embeddings.base import BaseEmbedding
 
@@ -103,7 +103,7 @@ class ChatService:
         doc_ids: Sequence[str] | None = None,
         request_id: str | None = None,
         cancelled: Callable[[], bool] = lambda: False,
-    ) -> Iterator[ChatEvent]:
+    ) -> Generator[ChatEvent, None, None]:
         """Stream the answer's events. Stops quietly once ``cancelled()`` is true."""
         rid = request_id or uuid.uuid4().hex
         try:

@@ -44,6 +44,7 @@ if TYPE_CHECKING:
     from service.config import Settings
 
 log = logging.getLogger(__name__)
+History = list[ChatTurn]  # (``list`` is also a method name of the class below)
 
 _ID = re.compile(r"^[0-9a-f]{32}$")
 MAX_CONTEXT_CHARS = 20_000  # ChatTurn's bound
@@ -132,9 +133,9 @@ class ConversationService:
         """Delete what retention has expired (a no-op on DynamoDB, whose TTL does it)."""
         return self.store.purge(datetime.now(UTC))
 
-    def history(self, conversation: Conversation) -> list[ChatTurn]:
+    def history(self, conversation: Conversation) -> History:
         """The stored turns as the chat history (the most recent ``max_history_turns``)."""
-        turns: list[ChatTurn] = []
+        turns: History = []
         for turn in conversation.turns[-self._max_turns :] if self._max_turns else []:
             turns.append(ChatTurn(role="user", content=turn.question[:MAX_CONTEXT_CHARS]))
             if turn.answer:

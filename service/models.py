@@ -341,6 +341,12 @@ class ConversationEvent(BaseModel):
 
 AnswerEvent = ConversationEvent | ChatEvent
 ServerEvent = Annotated[
-    TokenEvent | SourcesEvent | DoneEvent | ErrorEvent | DocumentEvent | PongEvent | ConversationEvent,
+    TokenEvent
+    | SourcesEvent
+    | DoneEvent
+    | ErrorEvent
+    | DocumentEvent
+    | PongEvent
+    | ConversationEvent,
     Field(discriminator="type"),
 ]

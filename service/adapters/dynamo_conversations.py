@@ -23,6 +23,7 @@ from service.models import (
 )
 
 _BATCH = 25  # BatchWriteItem's limit
+Items = list[dict[str, Any]]  # (``list`` is also a method name of the class below)
 
 
 def _head(conversation_id: str) -> str:
@@ -78,7 +79,9 @@ class DynamoConversations:
             ReturnValues="UPDATED_NEW",
         )
         stored = turn.model_copy(update={"n": int(out["Attributes"]["turn_count"]["N"]) - 1})
-        self._client.put_item(TableName=self._table, Item=self._turn_item(owner, conversation_id, stored))
+        self._client.put_item(
+            TableName=self._table, Item=self._turn_item(owner, conversation_id, stored)
+        )
         return stored
 
     def _turn_item(self, owner: str, conversation_id: str, turn: Turn) -> dict[str, Any]:
@@ -161,7 +164,9 @@ class DynamoConversations:
         page = items[:limit]
         last = page[-1] if len(items) > limit else None
         next_cursor = (
-            encode_cursor(last[ds.UPDATED_KEY]["S"], _summary(last).conversation_id) if last else None
+            encode_cursor(last[ds.UPDATED_KEY]["S"], _summary(last).conversation_id)
+            if last
+            else None
         )
         return ConversationPage(items=[_summary(i) for i in page], next_cursor=next_cursor)
 
@@ -188,10 +193,12 @@ class DynamoConversations:
             raise NotFound("conversation not found") from None
         return _summary(out["Attributes"])
 
-    def _delete_keys(self, items: list[dict[str, Any]]) -> None:
+    def _delete_keys(self, items: Items) -> None:
         keys = [{k: i[k] for k in (ds.CONVERSATIONS_PK, ds.CONVERSATIONS_SK)} for i in items]
         for start in range(0, len(keys), _BATCH):
-            pending = {self._table: [{"DeleteRequest": {"Key": k}} for k in keys[start : start + _BATCH]]}
+            pending = {
+                self._table: [{"DeleteRequest": {"Key": k}} for k in keys[start : start + _BATCH]]
+            }
             while pending:
                 pending = self._client.batch_write_item(RequestItems=pending)["UnprocessedItems"]
 
@@ -226,7 +233,9 @@ class DynamoConversations:
     ) -> Turn:
         """Rewrite the turn with its rating (the conditional put fails if it was deleted)."""
         key = self._key(owner, _turn_key(conversation_id, n))
-        item = self._client.get_item(TableName=self._table, Key=key, ConsistentRead=True).get("Item")
+        item = self._client.get_item(TableName=self._table, Key=key, ConsistentRead=True).get(
+            "Item"
+        )
         if item is None or not self._alive(item):
             raise NotFound("turn not found")
         turn = Turn.model_validate_json(item["body"]["S"]).model_copy(update={"feedback": feedback})

@@ -116,7 +116,13 @@ def conversations_table_definition(table_name: str) -> dict[str, Any]:
         ],
         "AttributeDefinitions": [
             {"AttributeName": name, "AttributeType": "S"}
-            for name in (CONVERSATIONS_PK, CONVERSATIONS_SK, UPDATED_KEY, FEEDBACK_ATTR, FEEDBACK_KEY)
+            for name in (
+                CONVERSATIONS_PK,
+                CONVERSATIONS_SK,
+                UPDATED_KEY,
+                FEEDBACK_ATTR,
+                FEEDBACK_KEY,
+            )
         ],
         "GlobalSecondaryIndexes": [
             _gsi(UPDATED_INDEX, CONVERSATIONS_PK, UPDATED_KEY),

@@ -138,14 +138,16 @@ class SqliteConversations:
             where.append("(updated_at < ? OR (updated_at = ? AND conversation_id < ?))")
             params += [updated, updated, conversation_id]
         rows = self._db.query(
-            f"SELECT * FROM conversations WHERE {' AND '.join(where)}"  # noqa: S608 - fixed parts
+            f"SELECT * FROM conversations WHERE {' AND '.join(where)}"
             " ORDER BY updated_at DESC, conversation_id DESC LIMIT ?",
             (*params, limit + 1),
         )
         last = rows[limit - 1] if len(rows) > limit else None
         return ConversationPage(
             items=[_summary(r) for r in rows[:limit]],
-            next_cursor=encode_cursor(last["updated_at"], last["conversation_id"]) if last else None,
+            next_cursor=encode_cursor(last["updated_at"], last["conversation_id"])
+            if last
+            else None,
         )
 
     def rename(self, owner: str, conversation_id: str, title: str) -> ConversationSummary:
@@ -166,7 +168,8 @@ class SqliteConversations:
         """Remove one conversation and its turns."""
         with self._db.transaction() as conn:
             conn.execute(
-                "DELETE FROM turns WHERE owner = ? AND conversation_id = ?", (owner, conversation_id)
+                "DELETE FROM turns WHERE owner = ? AND conversation_id = ?",
+                (owner, conversation_id),
             )
             gone = conn.execute(
                 "DELETE FROM conversations WHERE owner = ? AND conversation_id = ?",
@@ -178,7 +181,9 @@ class SqliteConversations:
         """Remove every conversation of ``owner``."""
         with self._db.transaction() as conn:
             conn.execute("DELETE FROM turns WHERE owner = ?", (owner,))
-            count: int = conn.execute("DELETE FROM conversations WHERE owner = ?", (owner,)).rowcount
+            count: int = conn.execute(
+                "DELETE FROM conversations WHERE owner = ?", (owner,)
+            ).rowcount
         return count
 
     def set_feedback(

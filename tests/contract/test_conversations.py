@@ -86,7 +86,9 @@ def test_an_id_that_prefixes_another_is_a_different_conversation(
 def test_listing_is_newest_updated_first_with_cursor(conversations: ConversationStore) -> None:
     ids = [new_id() for _ in range(5)]
     for i, cid in enumerate(ids):
-        conversations.append("alice", cid, turn(f"q{i}", at=NOW - timedelta(minutes=10 - i)), title=f"t{i}")
+        conversations.append(
+            "alice", cid, turn(f"q{i}", at=NOW - timedelta(minutes=10 - i)), title=f"t{i}"
+        )
     conversations.append("alice", ids[0], turn("again", at=NOW), title="x")  # now the newest
     conversations.append("bob", new_id(), turn("bob's"), title="bob's")
     seen, cursor = [], None
@@ -179,6 +181,6 @@ def test_sqlite_purge_deletes_expired_rows(sqlite_conversations: object) -> None
     store.append("alice", live, turn("old", at=NOW - timedelta(days=91)), title="b")
     store.append("alice", live, turn("new"), title="b")
     assert store.purge(NOW) == 3  # two expired turns and one expired conversation
-    rows = store._db.query("SELECT conversation_id, n FROM turns")  # noqa: SLF001
+    rows = store._db.query("SELECT conversation_id, n FROM turns")
     assert [(r["conversation_id"], r["n"]) for r in rows] == [(live, 1)]
     assert store.purge(NOW) == 0

@@ -106,9 +106,17 @@ def test_rename_rate_export_and_delete(server: Server, cora: str) -> None:
     renamed = rest(server, "PATCH", f"/conversations/{cid}", cora, {"title": "Visitor centre"})
     assert renamed.status_code == 200 and renamed.json()["title"] == "Visitor centre"
     path = f"/conversations/{cid}/turns/0/feedback"
-    assert rest(server, "PUT", path, cora, {"rating": "down", "comment": "x" * 1001}).status_code == 400
+    assert (
+        rest(server, "PUT", path, cora, {"rating": "down", "comment": "x" * 1001}).status_code
+        == 400
+    )
     assert rest(server, "PUT", path, cora, {"rating": "meh"}).status_code == 400
-    assert rest(server, "PUT", f"/conversations/{cid}/turns/5/feedback", cora, {"rating": "up"}).status_code == 404
+    assert (
+        rest(
+            server, "PUT", f"/conversations/{cid}/turns/5/feedback", cora, {"rating": "up"}
+        ).status_code
+        == 404
+    )
     rated = rest(server, "PUT", path, cora, {"rating": "down", "comment": "wrong room"})
     assert rated.status_code == 200 and rated.json()["feedback"]["rating"] == "down"
 
@@ -122,7 +130,9 @@ def test_rename_rate_export_and_delete(server: Server, cora: str) -> None:
         ("cora", 0, "down", "wrong room")
     ]
     assert mine[0]["question"] == QUESTION and mine[0]["sources"] and mine[0]["settings"]
-    assert rest(server, "GET", "/feedback?since=2999-01-01T00:00:00Z", login(server, ADMIN)).text == ""
+    assert (
+        rest(server, "GET", "/feedback?since=2999-01-01T00:00:00Z", login(server, ADMIN)).text == ""
+    )
 
     cli = subprocess.run(
         [RAG, "--data-dir", str(server.data_dir), "feedback", "export", "--since", "2020-01-01"],

@@ -40,7 +40,9 @@ def test_full_story(server: Server) -> None:
         assert answer.sources[0]["doc_id"] == doc["doc_id"]
 
         chat_a.ask("q2", "Who leads Project Atlas?")
-        first = chat_a.wait_for(lambda e: e.get("request_id") == "q2" and e["type"] != "conversation")
+        first = chat_a.wait_for(
+            lambda e: e.get("request_id") == "q2" and e["type"] != "conversation"
+        )
         assert first["type"] == "token"
         chat_a.send({"action": "cancel", "request_id": "q2"})
         cancelled = chat_a.answer("q2")
