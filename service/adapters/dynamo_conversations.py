@@ -22,7 +22,6 @@ from service.models import (
     Turn,
 )
 
-_BATCH = 25  # BatchWriteItem's limit
 Items = list[dict[str, Any]]  # (``list`` is also a method name of the class below)
 
 
@@ -194,13 +193,10 @@ class DynamoConversations:
         return _summary(out["Attributes"])
 
     def _delete_keys(self, items: Items) -> None:
-        keys = [{k: i[k] for k in (ds.CONVERSATIONS_PK, ds.CONVERSATIONS_SK)} for i in items]
-        for start in range(0, len(keys), _BATCH):
-            pending = {
-                self._table: [{"DeleteRequest": {"Key": k}} for k in keys[start : start + _BATCH]]
-            }
-            while pending:
-                pending = self._client.batch_write_item(RequestItems=pending)["UnprocessedItems"]
+        # one DeleteItem per item: the functions' grants allow item calls only, no batches
+        for item in items:
+            key = {k: item[k] for k in (ds.CONVERSATIONS_PK, ds.CONVERSATIONS_SK)}
+            self._client.delete_item(TableName=self._table, Key=key)
 
     def delete(self, owner: str, conversation_id: str) -> bool:
         """Remove one conversation and its turns."""
