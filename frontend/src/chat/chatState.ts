@@ -1,4 +1,4 @@
-import type { ChatTurn, ServerEvent, Source } from "../api/types";
+import type { Conversation, Feedback, ServerEvent, Source } from "../api/types";
 
 export type AnswerStatus = "streaming" | "done" | "stopped" | "error" | "interrupted";
 
@@ -19,12 +19,17 @@ export interface AssistantMessage {
   sources: Source[];
   status: AnswerStatus;
   error?: string;
+  /** The stored turn's number once the server has it (feedback is given per turn). */
+  turn?: number;
+  feedback?: Feedback | null;
 }
 
 export type Message = UserMessage | AssistantMessage;
 
 export interface ChatState {
   messages: Message[];
+  /** The server-kept conversation these messages belong to (null: the next ask starts one). */
+  conversationId: string | null;
 }
 
 export type ChatAction =
@@ -33,22 +38,29 @@ export type ChatAction =
   | { type: "stop"; requestId: string }
   | { type: "disconnected" }
   | { type: "event"; event: ServerEvent }
-  | { type: "clear" };
+  | { type: "clear" }
+  | { type: "load"; conversation: Conversation }
+  | { type: "rated"; turn: number; feedback: Feedback | null };
 
-export const initialChat: ChatState = { messages: [] };
+export const initialChat: ChatState = { messages: [], conversationId: null };
 
-/** How many earlier turns a follow-up carries (the server keeps at most its own limit of them). */
-export const HISTORY_TURNS = 6;
-const MAX_TURN_CHARS = 20_000;
-
-/** The recent completed turns before message index `before`, as the `history` of an ask. */
-export function historyBefore(messages: Message[], before: number = messages.length): ChatTurn[] {
-  const turns: ChatTurn[] = [];
-  for (const m of messages.slice(0, before)) {
-    if (m.kind === "user") turns.push({ role: "user", content: m.text.slice(0, MAX_TURN_CHARS) });
-    else if (m.status === "done" && m.text) turns.push({ role: "assistant", content: m.text.slice(0, MAX_TURN_CHARS) });
-  }
-  return turns.slice(-HISTORY_TURNS);
+/** The stored conversation as messages (the server keeps the history; the app only shows it). */
+export function messagesOf(conversation: Conversation): Message[] {
+  return (conversation.turns ?? []).flatMap((t): Message[] => [
+    { kind: "user", id: `u-t${t.n}`, text: t.question },
+    {
+      kind: "assistant",
+      id: `a-t${t.n}`,
+      requestId: `stored-${conversation.conversation_id}-${t.n}`,
+      question: t.question,
+      docIds: t.settings.doc_ids ?? null,
+      text: t.answer,
+      sources: t.sources ?? [],
+      status: t.cancelled ? "stopped" : "done",
+      turn: t.n,
+      feedback: t.feedback ?? null,
+    },
+  ]);
 }
 
 export function isBusy(state: ChatState): boolean {
@@ -67,7 +79,7 @@ function updateAnswer(
     hit = true;
     return change(m);
   });
-  return hit ? { messages } : state;
+  return hit ? { ...state, messages } : state;
 }
 
 // Frames for an answer the user stopped (or that was interrupted) are late; drop them.
@@ -85,6 +97,11 @@ function onEvent(state: ChatState, event: ServerEvent): ChatState {
       return updateAnswer(state, event.request_id, (m) =>
         !live(m) ? m : event.code === "cancelled" ? { ...m, status: "stopped" } : { ...m, status: "error", error: event.message },
       );
+    case "conversation":
+      // Only for an answer of this view (another tab's answers are not ours to adopt).
+      return state.messages.some((m) => m.kind === "assistant" && m.requestId === event.request_id)
+        ? { ...state, conversationId: event.conversation_id }
+        : state;
     default:
       return state;
   }
@@ -104,10 +121,11 @@ export function chatReducer(state: ChatState, action: ChatAction): ChatState {
         sources: [],
         status: "streaming",
       };
-      return { messages: [...state.messages, user, answer] };
+      return { ...state, messages: [...state.messages, user, answer] };
     }
     case "retry":
       return {
+        ...state,
         messages: state.messages.map((m) =>
           m.kind === "assistant" && m.id === action.messageId
             ? { ...m, requestId: action.requestId, text: "", sources: [], status: "streaming", error: undefined }
@@ -118,6 +136,7 @@ export function chatReducer(state: ChatState, action: ChatAction): ChatState {
       return updateAnswer(state, action.requestId, (m) => (live(m) ? { ...m, status: "stopped" } : m));
     case "disconnected":
       return {
+        ...state,
         messages: state.messages.map((m) =>
           m.kind === "assistant" && live(m) ? { ...m, status: "interrupted", error: "The connection dropped." } : m,
         ),
@@ -126,5 +145,12 @@ export function chatReducer(state: ChatState, action: ChatAction): ChatState {
       return onEvent(state, action.event);
     case "clear":
       return initialChat;
+    case "load":
+      return { messages: messagesOf(action.conversation), conversationId: action.conversation.conversation_id };
+    case "rated":
+      return {
+        ...state,
+        messages: state.messages.map((m) => (m.kind === "assistant" && m.turn === action.turn ? { ...m, feedback: action.feedback } : m)),
+      };
   }
 }
