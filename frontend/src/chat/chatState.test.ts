@@ -100,6 +100,19 @@ describe("server-kept conversations", () => {
     expect(isBusy(s)).toBe(false);
   });
 
+  it("learns the stored turn numbers of streamed answers without replacing them", () => {
+    let s = chatReducer(asked("r1", "q0"), ev({ type: "conversation", request_id: "r1", conversation_id: "c1" }));
+    s = chatReducer(s, ev({ type: "done", request_id: "r1" }));
+    s = chatReducer(s, { type: "ask", requestId: "r2", question: "bad", docIds: null });
+    s = chatReducer(s, ev({ type: "error", request_id: "r2", code: "bad_request", message: "no" }));
+    s = chatReducer(s, { type: "ask", requestId: "r3", question: "q1", docIds: null });
+    s = chatReducer(s, ev({ type: "done", request_id: "r3" }));
+    s = chatReducer(s, { type: "synced", conversation: conversation([turn(0, "q0"), turn(1, "q1")]) });
+    const answers = s.messages.filter((m): m is AssistantMessage => m.kind === "assistant");
+    expect(answers.map((a) => [a.requestId, a.turn])).toEqual([["r1", 0], ["r2", undefined], ["r3", 1]]);
+    expect(chatReducer(s, { type: "synced", conversation: { ...conversation([]), conversation_id: "other" } })).toBe(s);
+  });
+
   it("records a rating on its turn only", () => {
     let s = chatReducer(initialChat, { type: "load", conversation: conversation([turn(0, "q0"), turn(1, "q1")]) });
     const down = { rating: "down" as const, comment: "wrong page", at: "2026-11-29T07:02:00Z" };

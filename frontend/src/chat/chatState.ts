@@ -40,6 +40,7 @@ export type ChatAction =
   | { type: "event"; event: ServerEvent }
   | { type: "clear" }
   | { type: "load"; conversation: Conversation }
+  | { type: "synced"; conversation: Conversation }
   | { type: "rated"; turn: number; feedback: Feedback | null };
 
 export const initialChat: ChatState = { messages: [], conversationId: null };
@@ -61,6 +62,21 @@ export function messagesOf(conversation: Conversation): Message[] {
       feedback: t.feedback ?? null,
     },
   ]);
+}
+
+/** The answers on screen with the numbers (and ratings) of their stored turns, matched in order
+ * by question; the messages themselves stay as they are (no re-render of what was streamed). */
+export function withTurns(messages: Message[], conversation: Conversation): Message[] {
+  const turns = conversation.turns ?? [];
+  let next = 0;
+  return messages.map((m) => {
+    if (m.kind !== "assistant" || (m.status !== "done" && m.status !== "stopped")) return m;
+    const i = turns.findIndex((t, k) => k >= next && t.question === m.question.trim());
+    const stored = turns[i];
+    if (!stored) return m;
+    next = i + 1;
+    return { ...m, turn: stored.n, feedback: stored.feedback ?? null };
+  });
 }
 
 export function isBusy(state: ChatState): boolean {
@@ -128,7 +144,7 @@ export function chatReducer(state: ChatState, action: ChatAction): ChatState {
         ...state,
         messages: state.messages.map((m) =>
           m.kind === "assistant" && m.id === action.messageId
-            ? { ...m, requestId: action.requestId, text: "", sources: [], status: "streaming", error: undefined }
+            ? { ...m, requestId: action.requestId, text: "", sources: [], status: "streaming", error: undefined, turn: undefined, feedback: null }
             : m,
         ),
       };
@@ -147,6 +163,10 @@ export function chatReducer(state: ChatState, action: ChatAction): ChatState {
       return initialChat;
     case "load":
       return { messages: messagesOf(action.conversation), conversationId: action.conversation.conversation_id };
+    case "synced":
+      return state.conversationId === action.conversation.conversation_id
+        ? { ...state, messages: withTurns(state.messages, action.conversation) }
+        : state;
     case "rated":
       return {
         ...state,

@@ -16,6 +16,8 @@ export interface ChatModel {
   clear: () => void;
   /** Show a stored conversation (resume after a reload, or one picked from the list). */
   load: (conversation: Conversation) => void;
+  /** Learn the stored turns' numbers of the answers on screen. */
+  synced: (conversation: Conversation) => void;
   rated: (turn: number, feedback: Feedback | null) => void;
 }
 
@@ -85,7 +87,8 @@ export function useChat(): ChatModel {
 
   const clear = useCallback(() => dispatch({ type: "clear" }), []);
   const load = useCallback((conversation: Conversation) => dispatch({ type: "load", conversation }), []);
+  const synced = useCallback((conversation: Conversation) => dispatch({ type: "synced", conversation }), []);
   const rated = useCallback((turn: number, feedback: Feedback | null) => dispatch({ type: "rated", turn, feedback }), []);
 
-  return { state, busy: isBusy(state), ask, stop, retry, clear, load, rated };
+  return { state, busy: isBusy(state), ask, stop, retry, clear, load, synced, rated };
 }

@@ -4,6 +4,18 @@ import type { AssistantMessage } from "../chat/chatState";
 
 export const MAX_COMMENT_CHARS = 1000;
 
+/** A thumb drawn inline (emoji fonts are not everywhere); ``down`` turns it over. */
+function Thumb({ down = false }: { down?: boolean }): ReactNode {
+  return (
+    <svg aria-hidden="true" focusable="false" width="16" height="16" viewBox="0 0 24 24" style={down ? { transform: "rotate(180deg)" } : undefined}>
+      <path
+        fill="currentColor"
+        d="M2 21h4V9H2v12zm20-11a2 2 0 0 0-2-2h-6.3l.95-4.57.03-.32a1.5 1.5 0 0 0-.44-1.06L13.17 1 6.59 7.59A1.98 1.98 0 0 0 6 9v10a2 2 0 0 0 2 2h9a2 2 0 0 0 1.84-1.22l3.02-7.05c.09-.23.14-.47.14-.73v-2z"
+      />
+    </svg>
+  );
+}
+
 interface Props {
   message: AssistantMessage;
   onRate: (message: AssistantMessage, rating: Rating, comment?: string) => Promise<void>;
@@ -35,10 +47,10 @@ export function FeedbackBar({ message, onRate }: Props): ReactNode {
     <div className="feedback">
       <div role="group" aria-label="Rate this answer" className="feedback-buttons">
         <button type="button" className="small-button thumb" aria-pressed={current === "up"} aria-label="Good answer" onClick={() => choose("up")}>
-          <span aria-hidden="true">👍</span>
+          <Thumb />
         </button>
         <button type="button" className="small-button thumb" aria-pressed={current === "down"} aria-label="Bad answer" onClick={() => choose("down")}>
-          <span aria-hidden="true">👎</span>
+          <Thumb down />
         </button>
         {sent && <span className="muted small" role="status">Thanks for the feedback.</span>}
       </div>

@@ -41,7 +41,7 @@ const messageOf = (err: unknown) => (err instanceof ApiError ? err.message : "Th
 /** The person's conversations (server-kept), and the open one's persistence and feedback. */
 export function useConversations(chat: ChatModel): ConversationsModel {
   const { rest } = useApp();
-  const { load, clear, rated } = chat;
+  const { load, synced, clear, rated } = chat;
   const [items, setItems] = useState<ConversationSummary[]>([]);
   const [error, setError] = useState<string | null>(null);
   const currentId = chat.state.conversationId;
@@ -86,10 +86,10 @@ export function useConversations(chat: ChatModel): ConversationsModel {
   const unsynced = chat.state.messages.some((m) => m.kind === "assistant" && m.status === "done" && m.turn == null);
   useEffect(() => {
     if (unsynced && !chat.busy && currentId) {
-      void open(currentId);
+      rest.getConversation(currentId).then(synced, () => undefined);
       void refresh();
     }
-  }, [unsynced, chat.busy, currentId, open, refresh]);
+  }, [unsynced, chat.busy, currentId, rest, synced, refresh]);
 
   const startNew = useCallback(() => clear(), [clear]);
 
