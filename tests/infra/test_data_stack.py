@@ -167,9 +167,7 @@ def test_dlq_depth_alarm_notifies_the_alarm_topic(synth: Synth) -> None:
 
 def test_conversations_have_pitr_ttl_and_are_retained(synth: Synth) -> None:
     """Issue 15: retention is DynamoDB TTL; feedback is recoverable (PITR); kept on delete."""
-    tables = {
-        k[:-8]: v for k, v in synth.resources("data", "AWS::DynamoDB::Table").items()
-    }
+    tables = {k[:-8]: v for k, v in synth.resources("data", "AWS::DynamoDB::Table").items()}
     table = tables["Conversations"]
     assert table["Properties"]["PointInTimeRecoverySpecification"] == {
         "PointInTimeRecoveryEnabled": True
