@@ -48,6 +48,7 @@ History = list[ChatTurn]  # (``list`` is also a method name of the class below)
 
 _ID = re.compile(r"^[0-9a-f]{32}$")
 MAX_CONTEXT_CHARS = 20_000  # ChatTurn's bound
+MAX_TURNS = 100_000  # turn numbers are 5 digits in DynamoDB sort keys
 HISTORY_REFUSED = (
     "history is kept on the server and client-sent history is refused: send the "
     "conversation_id of the conversation to continue"
@@ -119,7 +120,7 @@ class ConversationService:
         self, owner: str, conversation_id: str, n: int, rating: Rating, comment: str | None = None
     ) -> Turn:
         """Thumbs up or down (with an optional comment) on answer ``n``."""
-        if not _ID.match(conversation_id) or n < 0:
+        if not _ID.match(conversation_id) or not 0 <= n < MAX_TURNS:  # SQLite ints end at 2**63
             raise NotFound("turn not found")
         comment = (comment or "").strip() or None
         feedback = Feedback(rating=rating, comment=comment, at=datetime.now(UTC))

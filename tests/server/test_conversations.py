@@ -111,12 +111,10 @@ def test_rename_rate_export_and_delete(server: Server, cora: str) -> None:
         == 400
     )
     assert rest(server, "PUT", path, cora, {"rating": "meh"}).status_code == 400
-    assert (
-        rest(
-            server, "PUT", f"/conversations/{cid}/turns/5/feedback", cora, {"rating": "up"}
-        ).status_code
-        == 404
-    )
+    for n in ("5", "-1", "99999999999999999999999"):
+        path_n = f"/conversations/{cid}/turns/{n}/feedback"
+        missing = rest(server, "PUT", path_n, cora, {"rating": "up"})
+        assert missing.status_code == 404, (n, missing.text)
     rated = rest(server, "PUT", path, cora, {"rating": "down", "comment": "wrong room"})
     assert rated.status_code == 200 and rated.json()["feedback"]["rating"] == "down"
 

@@ -84,9 +84,21 @@ describe("server-kept conversations", () => {
     expect(s.conversationId).toBeNull();
     s = chatReducer(s, ev({ type: "conversation", request_id: "r1", conversation_id: "c1" }));
     s = chatReducer(s, ev({ type: "token", request_id: "r1", text: "Dr. Solberg" }));
+    expect(s.conversationId).toBeNull(); // stored (so continued) only once the answer ends
+    s = chatReducer(s, ev({ type: "done", request_id: "r1" }));
     expect(s.conversationId).toBe("c1");
     expect(answer(s).text).toBe("Dr. Solberg");
     expect(chatReducer(s, { type: "clear" })).toEqual(initialChat);
+  });
+
+  it("does not continue a conversation whose first answer failed (the server stored nothing)", () => {
+    let s = chatReducer(asked(), ev({ type: "conversation", request_id: "r1", conversation_id: "c1" }));
+    s = chatReducer(s, ev({ type: "error", request_id: "r1", code: "unavailable", message: "busy" }));
+    expect(s.conversationId).toBeNull();
+    s = chatReducer(s, { type: "ask", requestId: "r2", question: "again", docIds: null });
+    s = chatReducer(s, ev({ type: "conversation", request_id: "r2", conversation_id: "c2" }));
+    s = chatReducer(s, { type: "stop", requestId: "r2" }); // a stopped answer is stored, marked
+    expect(s.conversationId).toBe("c2");
   });
 
   it("loads stored turns as messages with their turn numbers and feedback", () => {

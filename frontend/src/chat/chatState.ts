@@ -22,6 +22,8 @@ export interface AssistantMessage {
   /** The stored turn's number once the server has it (feedback is given per turn). */
   turn?: number;
   feedback?: Feedback | null;
+  /** The conversation the server announced for this answer. */
+  conversationId?: string;
 }
 
 export type Message = UserMessage | AssistantMessage;
@@ -101,6 +103,13 @@ function updateAnswer(
 // Frames for an answer the user stopped (or that was interrupted) are late; drop them.
 const live = (m: AssistantMessage) => m.status === "streaming";
 
+/** Continue the conversation of an answer that ended done or stopped (so it is stored). */
+function adopt(state: ChatState, requestId: string | null | undefined): ChatState {
+  const m = state.messages.find((x) => x.kind === "assistant" && x.requestId === requestId);
+  const id = m?.kind === "assistant" && m.status !== "error" ? m.conversationId : undefined;
+  return id && id !== state.conversationId ? { ...state, conversationId: id } : state;
+}
+
 function onEvent(state: ChatState, event: ServerEvent): ChatState {
   switch (event.type) {
     case "token":
@@ -108,16 +117,17 @@ function onEvent(state: ChatState, event: ServerEvent): ChatState {
     case "sources":
       return updateAnswer(state, event.request_id, (m) => (live(m) ? { ...m, sources: event.sources } : m));
     case "done":
-      return updateAnswer(state, event.request_id, (m) => (live(m) ? { ...m, status: "done" } : m));
-    case "error":
-      return updateAnswer(state, event.request_id, (m) =>
+      return adopt(updateAnswer(state, event.request_id, (m) => (live(m) ? { ...m, status: "done" } : m)), event.request_id);
+    case "error": {
+      const next = updateAnswer(state, event.request_id, (m) =>
         !live(m) ? m : event.code === "cancelled" ? { ...m, status: "stopped" } : { ...m, status: "error", error: event.message },
       );
+      return event.code === "cancelled" ? adopt(next, event.request_id) : next;
+    }
     case "conversation":
-      // Only for an answer of this view (another tab's answers are not ours to adopt).
-      return state.messages.some((m) => m.kind === "assistant" && m.requestId === event.request_id)
-        ? { ...state, conversationId: event.conversation_id }
-        : state;
+      // Kept on the answer (only an answer of this view) until it ends: the server stores a
+      // conversation with its first done or cancelled answer, never with a failed one.
+      return updateAnswer(state, event.request_id, (m) => ({ ...m, conversationId: event.conversation_id }));
     default:
       return state;
   }
@@ -149,7 +159,7 @@ export function chatReducer(state: ChatState, action: ChatAction): ChatState {
         ),
       };
     case "stop":
-      return updateAnswer(state, action.requestId, (m) => (live(m) ? { ...m, status: "stopped" } : m));
+      return adopt(updateAnswer(state, action.requestId, (m) => (live(m) ? { ...m, status: "stopped" } : m)), action.requestId);
     case "disconnected":
       return {
         ...state,
