@@ -108,8 +108,10 @@ def main() -> None:
     print(f"median over {args.repeats} questions (ms)   first token   whole answer")
     for name in ways:
         print(f"  {name:30s} {median_ms(firsts[name])}       {median_ms(totals[name])}")
-    print(f"store: read a {args.turns}-turn conversation {median_ms(reads)} ms;"
-          f" append a turn {median_ms(appends)} ms (median of {len(reads)})")
+    print(
+        f"store: read a {args.turns}-turn conversation {median_ms(reads)} ms;"
+        f" append a turn {median_ms(appends)} ms (median of {len(reads)})"
+    )
 
 
 if __name__ == "__main__":
