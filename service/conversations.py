@@ -154,9 +154,7 @@ class ConversationService:
         """The chat flow: a ``conversation`` event, then ``ChatService.ask``'s events."""
         rid = ask.request_id
         try:
-            if ask.history:
-                raise BadRequest(HISTORY_REFUSED)
-            conversation = self.get(owner, ask.conversation_id) if ask.conversation_id else None
+            conversation = self._resume(owner, ask)
         except RagError as exc:
             yield ErrorEvent(request_id=rid, code=exc.code, message=exc.message)
             return
@@ -166,13 +164,9 @@ class ConversationService:
         history = self.history(conversation) if conversation else []
         record = _Recorder(ask, self._settings)
         events = chat.ask(
-            owner,
-            ask.question,
-            history=history,
-            doc_ids=ask.doc_ids,
-            request_id=rid,
+            owner, ask.question, history=history, doc_ids=ask.doc_ids, request_id=rid,
             cancelled=cancelled,
-        )
+        )  # fmt: skip
         try:
             for event in events:
                 if record.see(event) == "done":
@@ -182,6 +176,12 @@ class ConversationService:
             events.close()
             if record.outcome is None:
                 self._store(owner, cid, record.turn(cancelled=True), title)
+
+    def _resume(self, owner: str, ask: AskAction) -> Conversation | None:
+        """The conversation ``ask`` continues (None: a new one); client history is refused."""
+        if ask.history:
+            raise BadRequest(HISTORY_REFUSED)
+        return self.get(owner, ask.conversation_id) if ask.conversation_id else None
 
     def _store(self, owner: str, cid: str, turn: Turn, title: str) -> None:
         try:

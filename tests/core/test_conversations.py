@@ -9,6 +9,7 @@ from typing import Any
 from service.conversations import HISTORY_REFUSED, make_title
 from service.models import AskAction, ChatTurn, ConversationEvent, TokenEvent
 from service.wiring import Services
+from tests.conftest import ALICE
 
 FIRST = "What does Project Atlas measure?"
 
@@ -113,3 +114,12 @@ def test_titles_are_one_line_and_capped() -> None:
     assert make_title("  Who\nleads   Atlas? ") == "Who leads Atlas?"
     long = make_title("x" * 500)
     assert len(long) == 200 and long.endswith("…")
+
+
+def test_the_store_is_opened_only_when_used(services: Services) -> None:
+    """Handlers that never touch conversations do not pay for them (nor create the file)."""
+    path = services.settings.conversations_path
+    services.documents.list(ALICE, all_users=False, cursor=None, limit=10)
+    assert not path.exists()
+    assert services.conversations.list("alice", cursor=None, limit=10).items == []
+    assert path.exists() and services.conversations is services.conversations
