@@ -133,6 +133,9 @@ def create_api(
     from handlers.sharing import router as sharing_router  # imports this module: not at the top
 
     api.include_router(sharing_router)
+    from handlers.conversations import router as conversations  # issue 15; imports this module
+
+    api.include_router(conversations)
     add_docs(api)
     return api
 

@@ -67,6 +67,7 @@ def service_env(
             "documents_bucket": data.bucket.bucket_name,
             "registry_table": data.registry.table_name,
             "connections_table": data.connections.table_name,
+            "conversations_table": data.conversations.table_name,
             "ingest_queue_url": data.queue.queue_url,
             "lancedb_uri": data.lancedb_uri,
             "ws_management_url": ws_management_url,

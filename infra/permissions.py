@@ -74,12 +74,11 @@ def grant_table(
     if write:
         actions += ["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"]
     role.add_to_principal_policy(iam.PolicyStatement(actions=actions, resources=[table.table_arn]))
-    role.add_to_principal_policy(
-        iam.PolicyStatement(
-            actions=["dynamodb:Query"],
-            resources=[f"{table.table_arn}/index/{name}" for name in indexes],
+    index_arns = [f"{table.table_arn}/index/{name}" for name in indexes]
+    if index_arns:  # a statement without resources is invalid
+        role.add_to_principal_policy(
+            iam.PolicyStatement(actions=["dynamodb:Query"], resources=index_arns)
         )
-    )
 
 
 def bedrock_model_arns(model_ids: Iterable[str], region: str) -> tuple[list[str], list[str]]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from collections.abc import Callable, Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Generator, Iterator, Sequence
 
 from llama_index.core.base.embeddings.base import BaseEmbedding
 
@@ -121,7 +121,7 @@ class ChatService:
         request_id: str | None = None,
         cancelled: Callable[[], bool] = lambda: False,
         groups: Collection[str] = (),
-    ) -> Iterator[ChatEvent]:
+    ) -> Generator[ChatEvent, None, None]:
         """Stream the answer's events over ``owner``'s documents and those shared with any of
         ``groups``. Stops quietly once ``cancelled()`` is true. Each question is measured
         (times, outcome, tokens, cost) and handed to the recorder."""

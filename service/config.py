@@ -332,6 +332,16 @@ class Settings(BaseSettings):
         """Each local user's groups (from ``local_groups``)."""
         return parse_local_groups(self.local_groups)
 
+    # --- conversations and feedback (issue 15) --------------------------------------------------
+    conversations_table: str = "rag-conversations"
+    conversation_retention_days: int = Field(
+        default=90,
+        ge=1,
+        le=3650,
+        description="a conversation is deleted this long after its last turn, a turn this long "
+        "after it was asked (DynamoDB TTL on AWS; the maintenance pass locally)",
+    )
+
     @field_validator("admins", mode="before")
     @classmethod
     def _split_admins(cls, value: object) -> object:
@@ -366,6 +376,11 @@ class Settings(BaseSettings):
     def resolved_secret_file(self) -> Path:
         """The local server's signing secret."""
         return self.secret_file or self.data_dir / "server-secret"
+
+    @property
+    def conversations_path(self) -> Path:
+        """The local conversation store (issue 15)."""
+        return self.data_dir / "conversations.sqlite3"
 
     @property
     def blob_dir(self) -> Path:

@@ -200,6 +200,7 @@ class UpkeepReport:
     stuck: StuckReport
     dropped_tables: list[str]
     vector_index_retrained: bool = False
+    conversations_purged: int = 0  # expired conversation rows deleted (locally; TTL on AWS)
 
 
 def run_upkeep(services: Services, *, retention_s: float | None = None) -> UpkeepReport:
@@ -217,7 +218,8 @@ def run_upkeep(services: Services, *, retention_s: float | None = None) -> Upkee
     db = open_db(settings)
     dropped = drop_retired_tables(db, default=settings.table_name, retention_s=retention_s)
     retrained = retrain_vector_index(db, services.store.table)
-    return UpkeepReport(stuck, dropped, retrained)
+    purged = services.conversations.purge()  # issue 15: conversation retention
+    return UpkeepReport(stuck, dropped, retrained, purged)
 
 
 # --- layout: one owner's rows together -------------------------------------------------------

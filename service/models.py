@@ -151,8 +151,18 @@ class AskAction(BaseModel):
     action: Literal["ask"]
     request_id: str = Field(min_length=1, max_length=128)
     question: str
-    history: list[ChatTurn] = Field(default_factory=list, max_length=50)
+    history: list[ChatTurn] = Field(
+        default_factory=list,
+        max_length=50,
+        description="refused unless empty: the server keeps the history (see conversation_id)",
+    )
     doc_ids: list[str] | None = Field(default=None, max_length=100)
+    conversation_id: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=64,
+        description="continue this conversation; absent: a new one (issue 15)",
+    )
 
 
 class CancelAction(BaseModel):
@@ -222,8 +232,125 @@ class PongEvent(BaseModel):
 
 
 ChatEvent = TokenEvent | SourcesEvent | DoneEvent | ErrorEvent
+
+
+# --- conversations and feedback (issue 15) ------------------------------------------------------
+
+MAX_TITLE_CHARS = 200
+MAX_COMMENT_CHARS = 1000
+
+
+class Rating(StrEnum):
+    """Thumbs up or down on one answer."""
+
+    UP = "up"
+    DOWN = "down"
+
+
+class Feedback(BaseModel):
+    """A person's rating of one answer, with an optional comment."""
+
+    rating: Rating
+    comment: str | None = Field(default=None, max_length=MAX_COMMENT_CHARS)
+    at: datetime
+
+
+class TurnSettings(BaseModel):
+    """The settings that produced an answer (so exported feedback can be explained)."""
+
+    llm_provider: str
+    llm_model: str
+    embed_provider: str
+    retrieval_mode: str
+    reranker: str
+    top_k: int
+    doc_ids: list[str] | None = None
+
+
+class Turn(BaseModel):
+    """One question and its answer; ``n`` counts from 0 within the conversation."""
+
+    n: int = 0
+    question: str
+    answer: str
+    sources: list[Source] = Field(default_factory=list)
+    cancelled: bool = False
+    settings: TurnSettings
+    created_at: datetime
+    feedback: Feedback | None = None
+
+
+class ConversationSummary(BaseModel):
+    """A conversation without its turns (listings)."""
+
+    conversation_id: str
+    owner: str
+    title: str
+    created_at: datetime
+    updated_at: datetime
+    turn_count: int = 0
+
+
+class Conversation(ConversationSummary):
+    """A conversation with its turns, oldest first."""
+
+    turns: list[Turn] = Field(default_factory=list)
+
+
+class ConversationPage(BaseModel):
+    """A page of a conversation listing, most recently updated first."""
+
+    items: list[ConversationSummary]
+    next_cursor: str | None = None
+
+
+class RenameConversationRequest(BaseModel):
+    """Body of ``PATCH /conversations/{id}``."""
+
+    title: str = Field(min_length=1, max_length=MAX_TITLE_CHARS)
+
+
+class FeedbackRequest(BaseModel):
+    """Body of ``PUT /conversations/{id}/turns/{n}/feedback``."""
+
+    rating: Rating
+    comment: str | None = Field(default=None, max_length=MAX_COMMENT_CHARS)
+
+
+class FeedbackRecord(BaseModel):
+    """One line of the feedback export: the rating with what it rated."""
+
+    owner: str
+    conversation_id: str
+    n: int
+    question: str
+    answer: str
+    sources: list[Source]
+    settings: TurnSettings
+    cancelled: bool
+    rating: Rating
+    comment: str | None
+    at: datetime
+
+
+class ConversationEvent(BaseModel):
+    """The first event of every answer: the conversation it belongs to (a new one when the
+    ``ask`` carried no ``conversation_id``)."""
+
+    type: Literal["conversation"] = "conversation"
+    request_id: str
+    conversation_id: str
+
+
+AnswerEvent = ConversationEvent | ChatEvent
 ServerEvent = Annotated[
-    TokenEvent | SourcesEvent | DoneEvent | ErrorEvent | DocumentEvent | PongEvent,
+    TokenEvent
+    | SourcesEvent
+    | DoneEvent
+    | ErrorEvent
+    | DocumentEvent
+    | PongEvent
+    | ConversationEvent,
     Field(discriminator="type"),
 ]
 

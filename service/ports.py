@@ -2,11 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol
 
-from service.models import Document, DocumentEvent, DocumentPage, DocumentStatus, IngestJob
+from service.models import (
+    Conversation,
+    ConversationPage,
+    ConversationSummary,
+    Document,
+    DocumentEvent,
+    DocumentPage,
+    DocumentStatus,
+    Feedback,
+    FeedbackRecord,
+    IngestJob,
+    Turn,
+)
 
 
 @dataclass(frozen=True)
@@ -143,4 +156,52 @@ class ChunkRows(Protocol):
 
     def delete(self, ref_doc_id: str) -> None:
         """Delete every row of ``ref_doc_id``."""
+        ...
+
+
+# --- conversations and feedback (issue 15) --------------------------------------------------
+
+
+class ConversationStore(Protocol):
+    """Conversations and their turns, always addressed through their owner: another person's
+    conversation id finds nothing. Items older than the store's retention (counted from a
+    conversation's last turn, and from each turn's own time) are never returned."""
+
+    def append(self, owner: str, conversation_id: str, turn: Turn, *, title: str) -> Turn:
+        """Add ``turn`` (numbered by the store), creating the conversation titled ``title``
+        if it does not exist yet. Returns the stored turn."""
+        ...
+
+    def get(self, owner: str, conversation_id: str) -> Conversation | None:
+        """The conversation with its turns, oldest first, or None."""
+        ...
+
+    def list(self, owner: str, *, cursor: str | None, limit: int) -> ConversationPage:
+        """The owner's conversations, most recently updated first."""
+        ...
+
+    def rename(self, owner: str, conversation_id: str, title: str) -> ConversationSummary:
+        """Set the title; ``NotFound`` if absent."""
+        ...
+
+    def delete(self, owner: str, conversation_id: str) -> bool:
+        """Remove the conversation and its turns; whether it existed."""
+        ...
+
+    def delete_all(self, owner: str) -> int:
+        """Remove every conversation of ``owner``; how many there were."""
+        ...
+
+    def set_feedback(
+        self, owner: str, conversation_id: str, n: int, feedback: Feedback | None
+    ) -> Turn:
+        """Rate turn ``n`` (``None`` clears it); ``NotFound`` if there is no such turn."""
+        ...
+
+    def feedback_since(self, since: datetime) -> Iterator[FeedbackRecord]:
+        """Every owner's rated turns whose feedback is at or after ``since``, oldest first."""
+        ...
+
+    def purge(self, now: datetime) -> int:
+        """Physically delete what retention has expired (DynamoDB: TTL does it; returns 0)."""
         ...

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from service.config import Mode, Settings
-from service.ports import BlobStore, Identity, JobQueue, Notifier, Registry
+from service.ports import BlobStore, ConversationStore, Identity, JobQueue, Notifier, Registry
 from service.telemetry import NullRecorder, Recorder
 
 if TYPE_CHECKING:
@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from service.adapters.sqlite_queue import SqliteJobQueue
     from service.answer import Answerer
     from service.chat import ChatService
+    from service.conversations import ConversationService
     from service.documents import DocumentService
     from service.ingestion import Ingestor, ParseFn
     from service.maintenance import MaintenanceReport
@@ -96,6 +97,16 @@ class Services:
     _build: Callable[[], Heavy] = field(repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _heavy: list[Heavy] = field(default_factory=list, repr=False)
+    _conversations: list[ConversationService] = field(default_factory=list, repr=False)
+
+    @property
+    def conversations(self) -> ConversationService:
+        """Conversations and feedback (issue 15), built on first use: handlers that never
+        touch them (uploads, the WebSocket routes) do not pay for them."""
+        with self._lock:
+            if not self._conversations:
+                self._conversations.append(build_conversations(self.settings))
+            return self._conversations[0]
 
     def heavy(self) -> Heavy:
         """The heavy parts, built on the first call."""
@@ -397,6 +408,33 @@ def local_identity(settings: Settings) -> tuple[LocalIdentity, bytes]:
         groups=settings.group_map,
     )
     return identity, secret
+
+
+def build_conversations(settings: Settings) -> ConversationService:
+    """The conversation store for ``settings.mode``: DynamoDB (with TTL) or local SQLite."""
+    from datetime import timedelta
+
+    from service.conversations import ConversationService, turn_settings
+
+    retention = timedelta(days=settings.conversation_retention_days)
+    store: ConversationStore
+    if settings.mode is Mode.AWS:
+        from service.adapters.aws_clients import lazy_client
+        from service.adapters.dynamo_conversations import DynamoConversations
+
+        store = DynamoConversations(
+            settings.conversations_table, lazy_client(settings, "dynamodb"), retention=retention
+        )
+    else:
+        from service.adapters.sqlite_conversations import SqliteConversations
+        from service.adapters.sqlite_db import SqliteDb
+        from service.private_files import make_private
+
+        make_private(settings.data_dir)  # the file is the owner's only (0600), like the others
+        store = SqliteConversations(SqliteDb(settings.conversations_path), retention=retention)
+    return ConversationService(
+        store, settings=turn_settings(settings), max_history_turns=settings.max_history_turns
+    )
 
 
 def parser_for(settings: Settings) -> ParseFn | None:

@@ -191,16 +191,19 @@ async function chatFlow(page, frames) {
   await shoot(page, "chat");
   await audit(page, "chat");
 
-  // A follow-up carries the earlier turns as history.
+  // A follow-up names the server-kept conversation and carries no history (issue 15).
+  const announced = frames.received.find((f) => f.type === "conversation" && f.request_id === rid);
+  check(announced, "the first answer announced its conversation");
   await ask(page, "What about channel 16?");
   await page.locator("article.message.assistant").last().locator("xpath=self::*[@data-status='done']").waitFor({ timeout: 30_000 });
   const followUp = frames.sent.filter((m) => m.action === "ask").at(-1);
-  check(followUp.history.length === 2 && followUp.history[0].content === "Who leads Project Atlas?", "follow-up sends history");
+  check(followUp.conversation_id === announced.conversation_id && followUp.history === undefined, "follow-up names the conversation, sends no history");
   await page.keyboard.press("Escape");
   check((await panel.count()) === 0, "Escape closes the source panel");
+  await conversationFlow(page);
 
   // A question the documents do not answer is shown as not found, not as an empty source list.
-  await page.getByRole("button", { name: "New conversation" }).click();
+  await page.getByRole("button", { name: "New conversation", exact: true }).click();
   await ask(page, "Who won the football world cup in 2018?");
   const none = page.locator("article.message.assistant").last();
   await none.locator("xpath=self::*[@data-status='done']").waitFor({ timeout: 30_000 });
@@ -208,6 +211,34 @@ async function chatFlow(page, frames) {
   check((await none.getByRole("note").innerText()).includes("Nothing in your documents"), "a not-found note is shown");
   check((await none.locator(".source-chips").count()) === 0, "no empty source list");
   results.not_found_shown = true;
+}
+
+/** Issue 15: rate an answer, reload: the conversation and the rating come back from the server. */
+async function conversationFlow(page) {
+  const first = page.locator("article.message.assistant").first();
+  await first.getByRole("button", { name: "Bad answer" }).click({ timeout: 15_000 });
+  await first.getByLabel("Comment (optional)").fill("the page is right, the wording is not");
+  await first.getByRole("button", { name: "Send feedback" }).click();
+  await first.getByRole("status").getByText("Thanks for the feedback.").waitFor({ timeout: 10_000 });
+
+  await page.reload();
+  await page.getByRole("status").getByText("Connected").waitFor({ timeout: 15_000 });
+  const resumed = page.locator("article.message.assistant");
+  await resumed.nth(1).waitFor({ timeout: 15_000 });
+  check((await resumed.count()) === 2, "the reload shows both answers of the conversation");
+  check((await resumed.first().innerText()).includes("Ingrid Solberg"), "the first answer came back");
+  const pressed = await resumed.first().getByRole("button", { name: "Bad answer" }).getAttribute("aria-pressed");
+  check(pressed === "true", "the rating was stored on the server");
+  const list = page.getByRole("navigation", { name: "Conversations" });
+  const current = list.locator('button[aria-current="true"]');
+  check((await current.innerText()) === "Who leads Project Atlas?", "the list marks the open conversation");
+  await list.getByRole("button", { name: "Rename Who leads Project Atlas?" }).click();
+  await list.getByLabel("New title for Who leads Project Atlas?").fill("Atlas questions");
+  await list.getByRole("button", { name: "Save" }).click();
+  await list.getByRole("button", { name: "Atlas questions", exact: true }).waitFor({ timeout: 10_000 });
+  await audit(page, "conversations");
+  results.conversation_resumed_after_reload = true;
+  results.feedback_stored = true;
 }
 
 async function scopeFlow(page, frames) {
@@ -293,6 +324,14 @@ async function phoneView(page) {
   check(overflow <= 0, `no horizontal scrolling at phone width (${overflow}px)`);
   await shoot(page, "chat-phone");
   await page.getByRole("button", { name: "Close source" }).click();
+  // The conversation list opens over the chat on a phone.
+  await page.getByRole("button", { name: "Conversations", exact: true }).click();
+  await page.getByRole("navigation", { name: "Conversations" }).getByRole("button", { name: "Start a new conversation" }).waitFor();
+  const listOverflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  check(listOverflow <= 0, `the conversation list fits the phone width (${listOverflow}px)`);
+  await shoot(page, "conversations-phone");
+  await audit(page, "conversations-phone");
+  await page.getByRole("button", { name: "Hide conversations" }).click();
   await page.getByRole("tab", { name: "Documents" }).click();
   const docOverflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   check(docOverflow <= 0, `documents view fits the phone width (${docOverflow}px)`);

@@ -107,16 +107,12 @@ def _answer(event: dict[str, Any]) -> dict[str, Any]:
     cancelled = CancelFlag(services.aws.connections, connection_id, ask.request_id)
     frames, finished = 0, False
     logger.info("answering question %s", ask.request_id)
-    for chat_event in services.chat.ask(
-        owner,
-        ask.question,
-        history=ask.history,
-        doc_ids=ask.doc_ids,
-        request_id=ask.request_id,
-        cancelled=cancelled,
-        groups=_groups(services, event),
-    ):
+    events = services.conversations.answer(
+        services.chat, owner, ask, cancelled=cancelled, groups=_groups(services, event)
+    )
+    for chat_event in events:
         if not notifier.send(connection_id, chat_event):
+            events.close()  # stores the turn so far, marked cancelled
             return {"frames": frames, "outcome": "gone"}
         frames += 1
         finished = isinstance(chat_event, DoneEvent | ErrorEvent)

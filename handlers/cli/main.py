@@ -21,6 +21,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from handlers.cli.eval import eval_command
+from handlers.cli.feedback import feedback_app
 from handlers.cli.serve import serve
 from service import bulk
 from service.config import Settings
@@ -47,6 +48,7 @@ app = typer.Typer(
 )
 docs_app = typer.Typer(help="List, inspect, delete and re-index documents.", no_args_is_help=True)
 app.add_typer(docs_app, name="docs")
+app.add_typer(feedback_app, name="feedback")
 app.command("eval")(eval_command)
 app.command()(serve)
 out = Console()

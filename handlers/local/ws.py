@@ -20,9 +20,9 @@ from service.config import Settings
 from service.context import new_request_id, request_scope
 from service.errors import ErrorCode, RagError
 from service.models import (
+    AnswerEvent,
     AskAction,
     CancelAction,
-    ChatEvent,
     DocumentEvent,
     ErrorEvent,
     PongEvent,
@@ -178,17 +178,12 @@ class ChatConnection:
                 self._send(_error(ask.request_id, ErrorCode.CANCELLED, "the answer was cancelled"))
         log.info("chat request %s ended: %s after %d frames", ask.request_id, outcome, frames)
 
-    def _events(self, ask: AskAction, stop: threading.Event) -> Generator[ChatEvent, None, None]:
+    def _events(self, ask: AskAction, stop: threading.Event) -> Generator[AnswerEvent, None, None]:
         if stop.is_set():  # cancelled (or left) while waiting for a free thread: skip the work
             return
-        yield from self._services.chat.ask(
-            self._who.user_id,
-            ask.question,
-            history=ask.history,
-            doc_ids=ask.doc_ids,
-            request_id=ask.request_id,
-            cancelled=stop.is_set,
-            groups=self._who.groups,
+        services = self._services
+        yield from services.conversations.answer(
+            services.chat, self._who.user_id, ask, cancelled=stop.is_set, groups=self._who.groups
         )
 
     def _on_document(self, event: DocumentEvent) -> None:

@@ -159,7 +159,11 @@ class ApiStack(Stack):
             grant_rerank(
                 fns["chat_worker"].role, self.config.bedrock_rerank_model, self.bedrock_region
             )
+        # issue 15: the chat worker reads and appends turns (no index); the admin API lists,
+        # renames, rates, deletes and exports
+        grant_table(fns["chat_worker"].role, data.conversations, [])
         admin = fns["admin"].role
+        grant_table(admin, data.conversations, [schema.UPDATED_INDEX, schema.FEEDBACK_INDEX])
         grant_table(
             admin, data.registry, [schema.OWNER_INDEX, schema.ALL_INDEX, schema.SHARE_INDEX]
         )

@@ -66,6 +66,17 @@ class DataStack(Stack):
             "connection records and cancel flags live for hours at most (TTL); there is nothing "
             "worth restoring, so point-in-time recovery would only cost.",
         )
+        # issue 15: conversations and feedback; TTL applies the retention, PITR guards the
+        # feedback people gave (deleted items come back within 35 days, then TTL again)
+        self.conversations = table_from_schema(
+            self,
+            "Conversations",
+            schema.conversations_table_definition("conversations"),
+            pitr=True,
+            ttl_attribute=schema.TTL_ATTR,
+        )
+        self.conversations.apply_removal_policy(RemovalPolicy.RETAIN)
+        CfnOutput(self, "ConversationsTableName", value=self.conversations.table_name)
         self._dlq_alarm()
         CfnOutput(self, "BucketName", value=self.bucket.bucket_name)
         CfnOutput(self, "IngestQueueUrl", value=self.queue.queue_url)

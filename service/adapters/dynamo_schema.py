@@ -91,11 +91,74 @@ def connections_table_definition(table_name: str) -> dict[str, Any]:
     }
 
 
-def create_tables(client: Any, *, registry_table: str, connections_table: str) -> None:
-    """Create both tables and enable TTL (tests and local tooling; AWS uses the CDK app)."""
+def create_tables(
+    client: Any,
+    *,
+    registry_table: str,
+    connections_table: str,
+    conversations_table: str | None = None,
+) -> None:
+    """Create the tables and enable TTL (tests and local tooling; AWS uses the CDK app)."""
     client.create_table(**registry_table_definition(registry_table))
     client.create_table(**connections_table_definition(connections_table))
     client.update_time_to_live(
         TableName=connections_table,
+        TimeToLiveSpecification={"Enabled": True, "AttributeName": TTL_ATTR},
+    )
+    if conversations_table:
+        create_conversations_table(client, conversations_table)
+
+
+# --- conversations (issue 15) ----------------------------------------------------------------
+# Conversations table: partition key ``owner``, sort key ``sk``, so every read is scoped to
+# its owner by the key itself (another person's id finds nothing). Items:
+#   ``c#{id}``           the conversation (title, times, turn_count; ``updated_key`` for
+#                        the sparse GSI ``by_updated`` (``owner``, ``updated_key``): listing
+#                        newest first)
+#   ``c#{id}#t#{n:05d}`` one turn (its JSON in ``body``); once rated it carries ``fb_all`` and
+#                        ``fb_key`` for the sparse GSI ``feedback_by_time``: the admins' export
+#                        (one constant partition: fine for a rare export)
+# ``expires_at`` (TTL) on every item: a conversation's from its last turn, a turn's from its own.
+
+CONVERSATIONS_PK = OWNER_ATTR
+CONVERSATIONS_SK = "sk"
+UPDATED_INDEX = "by_updated"
+UPDATED_KEY = "updated_key"
+FEEDBACK_INDEX = "feedback_by_time"
+FEEDBACK_ATTR = "fb_all"
+FEEDBACK_KEY = "fb_key"
+
+
+def conversations_table_definition(table_name: str) -> dict[str, Any]:
+    """``CreateTable`` arguments of the conversations table; enable TTL on ``TTL_ATTR``."""
+    return {
+        "TableName": table_name,
+        "BillingMode": "PAY_PER_REQUEST",
+        "KeySchema": [
+            {"AttributeName": CONVERSATIONS_PK, "KeyType": "HASH"},
+            {"AttributeName": CONVERSATIONS_SK, "KeyType": "RANGE"},
+        ],
+        "AttributeDefinitions": [
+            {"AttributeName": name, "AttributeType": "S"}
+            for name in (
+                CONVERSATIONS_PK,
+                CONVERSATIONS_SK,
+                UPDATED_KEY,
+                FEEDBACK_ATTR,
+                FEEDBACK_KEY,
+            )
+        ],
+        "GlobalSecondaryIndexes": [
+            _gsi(UPDATED_INDEX, CONVERSATIONS_PK, UPDATED_KEY),
+            _gsi(FEEDBACK_INDEX, FEEDBACK_ATTR, FEEDBACK_KEY),
+        ],
+    }
+
+
+def create_conversations_table(client: Any, table_name: str) -> None:
+    """Create the conversations table with TTL on (tests and local tooling)."""
+    client.create_table(**conversations_table_definition(table_name))
+    client.update_time_to_live(
+        TableName=table_name,
         TimeToLiveSpecification={"Enabled": True, "AttributeName": TTL_ATTR},
     )

@@ -150,7 +150,10 @@ def stack(moto_endpoint: str, aws: Callable[[str], Any], bedrock: BedrockServer)
         },
     )
     create_tables(
-        aws("dynamodb"), registry_table=f"docs-{suffix}", connections_table=f"conns-{suffix}"
+        aws("dynamodb"),
+        registry_table=f"docs-{suffix}",
+        connections_table=f"conns-{suffix}",
+        conversations_table=f"convs-{suffix}",
     )
     pool_id, client_id, tokens, subs = _cognito(aws, ["alice", "bob", "root"])
     env = {
@@ -161,6 +164,7 @@ def stack(moto_endpoint: str, aws: Callable[[str], Any], bedrock: BedrockServer)
         "lancedb_allow_http": True,
         "registry_table": f"docs-{suffix}",
         "connections_table": f"conns-{suffix}",
+        "conversations_table": f"convs-{suffix}",
         "ingest_queue_url": queue_url,
         "queue_max_receives": MAX_RECEIVES,
         "ws_management_url": moto_endpoint,

@@ -41,6 +41,7 @@ WS_MODELS: tuple[type[Any], ...] = (
     models.ErrorEvent,
     models.DocumentEvent,
     models.PongEvent,
+    models.ConversationEvent,  # issue 15
 )
 
 

@@ -28,5 +28,6 @@ def test_snapshot_describes_every_websocket_frame() -> None:
         "ErrorEvent",
         "DocumentEvent",
         "PongEvent",
+        "ConversationEvent",  # issue 15
     }
     assert actions == {"AskAction", "CancelAction", "PingAction"}

@@ -146,5 +146,13 @@ def test_web_app_end_to_end(server: str) -> None:
     result = json.loads(lines[-1])
     assert result["ok"] and run.returncode == 0, f"{result}\n{run.stderr}"
     print(json.dumps(result, indent=2))
-    for name in ("chat", "documents", "chat-phone", "documents-phone"):
+    for name in ("chat", "documents", "chat-phone", "documents-phone", "conversations-phone"):
         assert (ARTIFACTS / f"screenshot-{name}.png").stat().st_size > 10_000
+    # issue 15: the rating given in the browser reached the admins' export
+    assert result["conversation_resumed_after_reload"] and result["feedback_stored"]
+    token = httpx.post(f"{server}/auth/dev-login", json={"username": ADMIN}).json()["access_token"]
+    exported = httpx.get(f"{server}/feedback", headers={"Authorization": f"Bearer {token}"})
+    records = [json.loads(line) for line in exported.text.splitlines()]
+    assert [(r["rating"], r["comment"], r["question"]) for r in records] == [
+        ("down", "the page is right, the wording is not", "Who leads Project Atlas?")
+    ]

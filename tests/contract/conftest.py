@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,8 @@ from service.adapters.sqlite_registry import SqliteRegistry
 BLOB_STORES = ["local_blob_store", "s3_blob_store"]
 REGISTRIES = ["sqlite_registry", "dynamo_registry"]
 QUEUES = ["sqlite_queue", "sqs_queue"]
+CONVERSATION_STORES = ["sqlite_conversations", "dynamo_conversations"]
+RETENTION = timedelta(days=90)
 
 # Small timeouts so redelivery is observable quickly; every queue adapter is built with these.
 VISIBILITY_TIMEOUT_S = 1
@@ -240,4 +243,30 @@ def cognito_identity(aws: Callable[[str], Any], moto_endpoint: str) -> CognitoHa
 
 @pytest.fixture(params=IDENTITIES)
 def identity_harness(request: pytest.FixtureRequest) -> object:
+    return request.getfixturevalue(request.param)
+
+
+# --- conversations (issue 15) ------------------------------------------------------------------
+
+
+@pytest.fixture
+def sqlite_conversations(tmp_path: Path) -> object:
+    from service.adapters.sqlite_conversations import SqliteConversations
+
+    return SqliteConversations(SqliteDb(tmp_path / "conversations.sqlite3"), retention=RETENTION)
+
+
+@pytest.fixture
+def dynamo_conversations(aws: Callable[[str], Any]) -> object:
+    from service.adapters.dynamo_conversations import DynamoConversations
+    from service.adapters.dynamo_schema import create_conversations_table
+
+    dynamodb = aws("dynamodb")
+    table = _unique("conversations")
+    create_conversations_table(dynamodb, table)
+    return DynamoConversations(table, dynamodb, retention=RETENTION)
+
+
+@pytest.fixture(params=CONVERSATION_STORES)
+def conversations(request: pytest.FixtureRequest) -> object:
     return request.getfixturevalue(request.param)

@@ -26,8 +26,14 @@ def test_data_dir_and_every_file_are_private(
         run_maintenance(svc.store, retention_s=3600)
     finally:
         os.umask(previous)
+    previous = os.umask(0o022)
+    try:  # the conversation store is opened lazily, possibly after others changed the umask
+        svc.conversations.list("ann", cursor=None, limit=1)
+    finally:
+        os.umask(previous)
     assert stat.S_IMODE(data_dir.stat().st_mode) == 0o700
     paths = list(data_dir.rglob("*"))
+    assert svc.settings.conversations_path in paths
     assert any(p.suffix == ".lance" for p in paths) and any("blobs" in p.parts for p in paths)
     loose = [
         f"{p.relative_to(data_dir)} {oct(stat.S_IMODE(p.stat().st_mode))}"

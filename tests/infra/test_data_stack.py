@@ -130,6 +130,7 @@ def test_tables_have_exactly_the_keys_and_indexes_the_code_defines(synth: Synth)
     expected = {
         "Registry": schema.registry_table_definition("x"),
         "Connections": schema.connections_table_definition("x"),
+        "Conversations": schema.conversations_table_definition("x"),
     }
     assert set(tables) == set(expected)
     for name, definition in expected.items():
@@ -162,3 +163,17 @@ def test_dlq_depth_alarm_notifies_the_alarm_topic(synth: Synth) -> None:
     assert "Alarms" in text(alarm["AlarmActions"])
     (sub,) = synth.resources("data", "AWS::SNS::Subscription").values()
     assert sub["Properties"]["Endpoint"] == "alarms@example.com"
+
+
+def test_conversations_have_pitr_ttl_and_are_retained(synth: Synth) -> None:
+    """Issue 15: retention is DynamoDB TTL; feedback is recoverable (PITR); kept on delete."""
+    tables = {k[:-8]: v for k, v in synth.resources("data", "AWS::DynamoDB::Table").items()}
+    table = tables["Conversations"]
+    assert table["Properties"]["PointInTimeRecoverySpecification"] == {
+        "PointInTimeRecoveryEnabled": True
+    }
+    assert table["Properties"]["TimeToLiveSpecification"] == {
+        "AttributeName": schema.TTL_ATTR,
+        "Enabled": True,
+    }
+    assert table["DeletionPolicy"] == "Retain"

@@ -238,3 +238,25 @@ def test_maintenance_may_requeue_and_fail_stuck_documents(synth: Synth) -> None:
     sends = grants(synth, "handlers.aws.maintenance.handler", "sqs:SendMessage")
     assert len(sends) == 1 and "IngestQueue" in sends[0]
     assert grants(synth, "handlers.aws.maintenance.handler", "dynamodb:UpdateItem")
+
+
+def test_conversations_table_grants_are_per_function(synth: Synth) -> None:
+    """Issue 15: the chat worker reads and appends turns on the table (no index); the admin
+    API also queries the listing and feedback indexes; no other function touches it."""
+
+    def on_conversations(handler: str, action: str) -> list[str]:
+        return [r for r in grants(synth, handler, action) if "Conversations" in r]
+
+    worker, admin = "handlers.aws.chat_worker.handler", "handlers.aws.admin.handler"
+    assert on_conversations(worker, "dynamodb:UpdateItem")
+    assert on_conversations(worker, "dynamodb:PutItem")
+    assert not [r for r in on_conversations(worker, "dynamodb:Query") if "/index/" in r]
+    admin_queries = " ".join(on_conversations(admin, "dynamodb:Query"))
+    assert "by_updated" in admin_queries and "feedback_by_time" in admin_queries
+    for handler in functions(synth):
+        if handler not in (worker, admin):
+            assert not on_conversations(handler, "dynamodb:GetItem"), handler
+            assert not on_conversations(handler, "dynamodb:Query"), handler
+    for handler in (worker, admin):
+        names = functions(synth)[handler][1]["Properties"]["Environment"]["Variables"]
+        assert env_name("conversations_table") in names

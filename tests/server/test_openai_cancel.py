@@ -61,7 +61,7 @@ def test_an_answer_streams_and_a_cancel_hangs_up_on_the_model_server(
         model_server.replies = [" ".join(f"slow{i}" for i in range(200))]
         model_server.chunk_delay_s = 0.1
         chat.ask("q2", "Which radio channel?")
-        first = chat.wait_for(lambda e: e.get("request_id") == "q2")
+        first = chat.wait_for(lambda e: e.get("request_id") == "q2" and e["type"] != "conversation")
         assert first["type"] == "token"
         chat.send({"action": "cancel", "request_id": "q2"})
         cancelled = chat.answer("q2")

@@ -32,14 +32,17 @@ def test_full_story(server: Server) -> None:
         answer = chat_a.answer("q1")
         assert answer.end["type"] == "done"
         kinds = [e["type"] for e in answer.events]
-        assert kinds[-2:] == ["sources", "done"] and set(kinds[:-2]) == {"token"}
+        assert kinds[0] == "conversation"  # issue 15: the conversation's id comes first
+        assert kinds[-2:] == ["sources", "done"] and set(kinds[1:-2]) == {"token"}
         assert len(kinds) > 3, "the answer streams in several token frames"
         assert "16" in answer.text
         assert (answer.sources[0]["filename"], answer.sources[0]["page"]) == (PDF, 5)
         assert answer.sources[0]["doc_id"] == doc["doc_id"]
 
         chat_a.ask("q2", "Who leads Project Atlas?")
-        first = chat_a.wait_for(lambda e: e.get("request_id") == "q2")
+        first = chat_a.wait_for(
+            lambda e: e.get("request_id") == "q2" and e["type"] != "conversation"
+        )
         assert first["type"] == "token"
         chat_a.send({"action": "cancel", "request_id": "q2"})
         cancelled = chat_a.answer("q2")

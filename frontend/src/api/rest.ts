@@ -1,6 +1,17 @@
 import { ApiError, errorFromBody } from "./errors";
 import type { UsageReport } from "../usage/types";
-import type { CreateDocumentResponse, Document, DocumentPage, Me, ShareRequest } from "./types";
+import type {
+  Conversation,
+  ConversationPage,
+  ConversationSummary,
+  CreateDocumentResponse,
+  Document,
+  DocumentPage,
+  Me,
+  Rating,
+  ShareRequest,
+  Turn,
+} from "./types";
 
 export type TokenSource = () => Promise<string>;
 
@@ -76,6 +87,35 @@ export class RestClient {
   shareDocument(id: string, groups: string[]): Promise<Document> {
     const body: ShareRequest = { groups };
     return this.request<Document>("PUT", `/documents/${encodeURIComponent(id)}/sharing`, body);
+  }
+
+  // --- conversations and feedback (issue 15) ---
+
+  listConversations(opts: { cursor?: string | null; limit?: number } = {}): Promise<ConversationPage> {
+    const q = new URLSearchParams();
+    if (opts.cursor) q.set("cursor", opts.cursor);
+    if (opts.limit) q.set("limit", String(opts.limit));
+    const qs = q.toString();
+    return this.request<ConversationPage>("GET", `/conversations${qs ? `?${qs}` : ""}`);
+  }
+
+  getConversation(id: string): Promise<Conversation> {
+    return this.request<Conversation>("GET", `/conversations/${encodeURIComponent(id)}`);
+  }
+
+  renameConversation(id: string, title: string): Promise<ConversationSummary> {
+    return this.request<ConversationSummary>("PATCH", `/conversations/${encodeURIComponent(id)}`, { title });
+  }
+
+  deleteConversation(id: string): Promise<void> {
+    return this.request<void>("DELETE", `/conversations/${encodeURIComponent(id)}`);
+  }
+
+  rateAnswer(id: string, n: number, rating: Rating, comment?: string): Promise<Turn> {
+    return this.request<Turn>("PUT", `/conversations/${encodeURIComponent(id)}/turns/${n}/feedback`, {
+      rating,
+      ...(comment ? { comment } : {}),
+    });
   }
 
   private async request<T>(method: string, path: string, body?: unknown): Promise<T> {

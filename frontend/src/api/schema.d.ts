@@ -24,6 +24,78 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/conversations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Conversations
+         * @description The caller's conversations, most recently updated first.
+         */
+        get: operations["list_conversations_conversations_get"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete All Conversations
+         * @description Delete every conversation of the caller.
+         */
+        delete: operations["delete_all_conversations_conversations_delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/conversations/{conversation_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Conversation
+         * @description One conversation with its turns.
+         */
+        get: operations["get_conversation_conversations__conversation_id__get"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete Conversation
+         * @description Delete one conversation.
+         */
+        delete: operations["delete_conversation_conversations__conversation_id__delete"];
+        options?: never;
+        head?: never;
+        /**
+         * Rename Conversation
+         * @description Rename a conversation.
+         */
+        patch: operations["rename_conversation_conversations__conversation_id__patch"];
+        trace?: never;
+    };
+    "/conversations/{conversation_id}/turns/{n}/feedback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Rate Answer
+         * @description Thumbs up or down on answer ``n`` (counted from 0), with an optional comment.
+         */
+        put: operations["rate_answer_conversations__conversation_id__turns__n__feedback_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/documents": {
         parameters: {
             query?: never;
@@ -129,6 +201,26 @@ export interface paths {
          * @description A new upload target for a document whose bytes never arrived (or were refused).
          */
         post: operations["restart_upload_documents__doc_id__upload_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/feedback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export Feedback
+         * @description Every person's feedback since ``since`` (default: all kept), as JSON lines (admins).
+         */
+        get: operations["export_feedback_feedback_get"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -252,11 +344,20 @@ export interface components {
              */
             action: "ask";
             /**
+             * Conversation Id
+             * @description continue this conversation; absent: a new one (issue 15)
+             * @default null
+             */
+            conversation_id?: string | null;
+            /**
              * Doc Ids
              * @default null
              */
             doc_ids?: string[] | null;
-            /** History */
+            /**
+             * History
+             * @description refused unless empty: the server keeps the history (see conversation_id)
+             */
             history?: components["schemas"]["ChatTurn"][];
             /** Question */
             question: string;
@@ -290,6 +391,88 @@ export interface components {
             role: "user" | "assistant";
         };
         ClientMessage: components["schemas"]["AskAction"] | components["schemas"]["CancelAction"] | components["schemas"]["PingAction"];
+        /**
+         * Conversation
+         * @description A conversation with its turns, oldest first.
+         */
+        Conversation: {
+            /** Conversation Id */
+            conversation_id: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Owner */
+            owner: string;
+            /** Title */
+            title: string;
+            /**
+             * Turn Count
+             * @default 0
+             */
+            turn_count?: number;
+            /** Turns */
+            turns?: components["schemas"]["Turn"][];
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+        };
+        /**
+         * ConversationEvent
+         * @description The first event of every answer: the conversation it belongs to (a new one when the
+         *     ``ask`` carried no ``conversation_id``).
+         */
+        ConversationEvent: {
+            /** Conversation Id */
+            conversation_id: string;
+            /** Request Id */
+            request_id: string;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "conversation";
+        };
+        /**
+         * ConversationPage
+         * @description A page of a conversation listing, most recently updated first.
+         */
+        ConversationPage: {
+            /** Items */
+            items: components["schemas"]["ConversationSummary"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
+        /**
+         * ConversationSummary
+         * @description A conversation without its turns (listings).
+         */
+        ConversationSummary: {
+            /** Conversation Id */
+            conversation_id: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Owner */
+            owner: string;
+            /** Title */
+            title: string;
+            /**
+             * Turn Count
+             * @default 0
+             */
+            turn_count?: number;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+        };
         /**
          * CreateDocumentRequest
          * @description Body of ``POST /documents``.
@@ -492,6 +675,58 @@ export interface components {
              */
             type: "error";
         };
+        /**
+         * Feedback
+         * @description A person's rating of one answer, with an optional comment.
+         */
+        Feedback: {
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+            /** Comment */
+            comment?: string | null;
+            rating: components["schemas"]["Rating"];
+        };
+        /**
+         * FeedbackRecord
+         * @description One line of the feedback export: the rating with what it rated.
+         */
+        FeedbackRecord: {
+            /** Answer */
+            answer: string;
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+            /** Cancelled */
+            cancelled: boolean;
+            /** Comment */
+            comment: string | null;
+            /** Conversation Id */
+            conversation_id: string;
+            /** N */
+            n: number;
+            /** Owner */
+            owner: string;
+            /** Question */
+            question: string;
+            rating: components["schemas"]["Rating"];
+            settings: components["schemas"]["TurnSettings"];
+            /** Sources */
+            sources: components["schemas"]["Source"][];
+        };
+        /**
+         * FeedbackRequest
+         * @description Body of ``PUT /conversations/{id}/turns/{n}/feedback``.
+         */
+        FeedbackRequest: {
+            /** Comment */
+            comment?: string | null;
+            rating: components["schemas"]["Rating"];
+        };
         /** HTTPValidationError */
         HTTPValidationError: {
             /** Detail */
@@ -597,7 +832,21 @@ export interface components {
              */
             type: "pong";
         };
-        ServerEvent: components["schemas"]["TokenEvent"] | components["schemas"]["SourcesEvent"] | components["schemas"]["DoneEvent"] | components["schemas"]["ErrorEvent"] | components["schemas"]["DocumentEvent"] | components["schemas"]["PongEvent"];
+        /**
+         * Rating
+         * @description Thumbs up or down on one answer.
+         * @enum {string}
+         */
+        Rating: "up" | "down";
+        /**
+         * RenameConversationRequest
+         * @description Body of ``PATCH /conversations/{id}``.
+         */
+        RenameConversationRequest: {
+            /** Title */
+            title: string;
+        };
+        ServerEvent: components["schemas"]["TokenEvent"] | components["schemas"]["SourcesEvent"] | components["schemas"]["DoneEvent"] | components["schemas"]["ErrorEvent"] | components["schemas"]["DocumentEvent"] | components["schemas"]["PongEvent"] | components["schemas"]["ConversationEvent"];
         /**
          * ShareRequest
          * @description Body of ``PUT /documents/{id}/sharing``: the groups that may read the document.
@@ -674,6 +923,55 @@ export interface components {
             token_type?: "Bearer";
             /** User Id */
             user_id: string;
+        };
+        /**
+         * Turn
+         * @description One question and its answer; ``n`` counts from 0 within the conversation.
+         */
+        Turn: {
+            /** Answer */
+            answer: string;
+            /**
+             * Cancelled
+             * @default false
+             */
+            cancelled?: boolean;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            feedback?: components["schemas"]["Feedback"] | null;
+            /**
+             * N
+             * @default 0
+             */
+            n?: number;
+            /** Question */
+            question: string;
+            settings: components["schemas"]["TurnSettings"];
+            /** Sources */
+            sources?: components["schemas"]["Source"][];
+        };
+        /**
+         * TurnSettings
+         * @description The settings that produced an answer (so exported feedback can be explained).
+         */
+        TurnSettings: {
+            /** Doc Ids */
+            doc_ids?: string[] | null;
+            /** Embed Provider */
+            embed_provider: string;
+            /** Llm Model */
+            llm_model: string;
+            /** Llm Provider */
+            llm_provider: string;
+            /** Reranker */
+            reranker: string;
+            /** Retrieval Mode */
+            retrieval_mode: string;
+            /** Top K */
+            top_k: number;
         };
         /**
          * UploadTarget
@@ -811,6 +1109,308 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_conversations_conversations_get: {
+        parameters: {
+            query?: {
+                cursor?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConversationPage"];
+                };
+            };
+            /** @description bad_request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    delete_all_conversations_conversations_delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_conversation_conversations__conversation_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the conversation id */
+                conversation_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Conversation"];
+                };
+            };
+            /** @description unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    delete_conversation_conversations__conversation_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the conversation id */
+                conversation_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    rename_conversation_conversations__conversation_id__patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the conversation id */
+                conversation_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RenameConversationRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConversationSummary"];
+                };
+            };
+            /** @description bad_request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    rate_answer_conversations__conversation_id__turns__n__feedback_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the conversation id */
+                conversation_id: string;
+                n: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FeedbackRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Turn"];
+                };
+            };
+            /** @description bad_request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
         };
@@ -1218,6 +1818,55 @@ export interface operations {
             };
             /** @description conflict */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    export_feedback_feedback_get: {
+        parameters: {
+            query?: {
+                since?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description one FeedbackRecord per line (JSON lines) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FeedbackRecord"];
+                };
+            };
+            /** @description unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description forbidden */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -25,9 +25,18 @@ export type DoneEvent = S["DoneEvent"];
 export type ErrorEvent = S["ErrorEvent"];
 export type DocumentEvent = S["DocumentEvent"];
 export type PongEvent = S["PongEvent"];
-export type ServerEvent = TokenEvent | SourcesEvent | DoneEvent | ErrorEvent | DocumentEvent | PongEvent;
+export type ConversationEvent = S["ConversationEvent"];
+export type ServerEvent = TokenEvent | SourcesEvent | DoneEvent | ErrorEvent | DocumentEvent | PongEvent | ConversationEvent;
 
-const EVENT_TYPES = new Set(["token", "sources", "done", "error", "document", "pong"]);
+// Conversations and feedback (issue 15)
+export type Conversation = S["Conversation"];
+export type ConversationSummary = S["ConversationSummary"];
+export type ConversationPage = S["ConversationPage"];
+export type Turn = S["Turn"];
+export type Feedback = S["Feedback"];
+export type Rating = S["Rating"];
+
+const EVENT_TYPES = new Set(["token", "sources", "done", "error", "document", "pong", "conversation"]);
 
 /** Narrow an untrusted parsed frame to a server event (unknown types are dropped, not thrown). */
 export function asServerEvent(value: unknown): ServerEvent | null {

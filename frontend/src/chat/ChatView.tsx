@@ -1,5 +1,7 @@
 import { useCallback, useEffect, useRef, useState, type ReactNode } from "react";
 import type { Document, Source } from "../api/types";
+import { ConversationList } from "../conversations/ConversationList";
+import { useConversations } from "../conversations/useConversations";
 import { useApp } from "../context";
 import type { AssistantMessage } from "./chatState";
 import { Composer } from "./Composer";
@@ -18,6 +20,8 @@ export function ChatView({ chat, documents }: Props): ReactNode {
   const { status } = useApp();
   const [scope, setScope] = useState<string[]>([]);
   const [cited, setCited] = useState<{ n: number; source: Source | null } | null>(null);
+  const conversations = useConversations(chat);
+  const [listOpen, setListOpen] = useState(false);
   const end = useRef<HTMLDivElement>(null);
   const messages = chat.state.messages;
   const lastText = messages.at(-1)?.kind === "assistant" ? (messages.at(-1) as AssistantMessage).text : "";
@@ -37,8 +41,17 @@ export function ChatView({ chat, documents }: Props): ReactNode {
   const closeSource = useCallback(() => setCited(null), []);
 
   return (
-    <div className={`chat-view${cited ? " with-panel" : ""}`}>
+    <div className={`chat-view with-list${cited ? " with-panel" : ""}${listOpen ? " list-open" : ""}`}>
+      <ConversationList model={conversations} onChosen={() => setListOpen(false)} />
       <div className="chat-main">
+        <button
+          type="button"
+          className="small-button list-toggle"
+          aria-expanded={listOpen}
+          onClick={() => setListOpen((open) => !open)}
+        >
+          {listOpen ? "Hide conversations" : "Conversations"}
+        </button>
         <div className="conversation" role="log" aria-label="Conversation" aria-live="polite" aria-relevant="additions">
           {messages.length === 0 ? (
             <div className="empty-chat">
@@ -46,7 +59,9 @@ export function ChatView({ chat, documents }: Props): ReactNode {
               <p className="muted">Answers quote your documents and cite the file and page they came from.</p>
             </div>
           ) : (
-            messages.map((m) => <MessageView key={m.id} message={m} onCite={onCite} onRetry={chat.retry} onStop={chat.stop} />)
+            messages.map((m) => (
+              <MessageView key={m.id} message={m} onCite={onCite} onRetry={chat.retry} onStop={chat.stop} onRate={conversations.rate} />
+            ))
           )}
           <div ref={end} />
         </div>
@@ -59,7 +74,7 @@ export function ChatView({ chat, documents }: Props): ReactNode {
             onStop={chat.stop}
           />
           {messages.length > 0 && !chat.busy && (
-            <button type="button" className="link-button small" onClick={chat.clear}>
+            <button type="button" className="link-button small" onClick={conversations.startNew}>
               New conversation
             </button>
           )}

@@ -1,4 +1,6 @@
 import { useMemo, useState, type ReactNode } from "react";
+import type { Rating } from "../api/types";
+import { FeedbackBar } from "../conversations/FeedbackBar";
 import { SafeMarkdown } from "../markdown/SafeMarkdown";
 import type { AssistantMessage, Message } from "./chatState";
 import { inCitationOrder, isNotFound } from "./citations";
@@ -8,6 +10,8 @@ interface Props {
   onCite: (message: AssistantMessage, n: number) => void;
   onRetry: (id: string) => void;
   onStop: () => void;
+  /** Rate a stored answer (issue 15); absent: no feedback buttons. */
+  onRate?: (message: AssistantMessage, rating: Rating, comment?: string) => Promise<void>;
 }
 
 const STATUS_TEXT: Partial<Record<AssistantMessage["status"], string>> = {
@@ -33,7 +37,7 @@ function CopyButton({ text }: { text: string }): ReactNode {
   );
 }
 
-function Answer({ message, onCite, onRetry, onStop }: Props & { message: AssistantMessage }): ReactNode {
+function Answer({ message, onCite, onRetry, onStop, onRate }: Props & { message: AssistantMessage }): ReactNode {
   const known = useMemo(() => new Set(message.sources.map((s) => s.n)), [message.sources]);
   const streaming = message.status === "streaming";
   const sources = useMemo(() => inCitationOrder(message.text, message.sources), [message.text, message.sources]);
@@ -95,6 +99,7 @@ function Answer({ message, onCite, onRetry, onStop }: Props & { message: Assista
           </>
         )}
       </div>
+      {!streaming && onRate && <FeedbackBar message={message} onRate={onRate} />}
     </article>
   );
 }

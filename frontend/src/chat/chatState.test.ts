@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import type { ServerEvent } from "../api/types";
-import { HISTORY_TURNS, chatReducer, historyBefore, initialChat, isBusy, type AssistantMessage, type ChatState } from "./chatState";
+import type { Conversation, ServerEvent, Turn } from "../api/types";
+import { chatReducer, initialChat, isBusy, type AssistantMessage, type ChatState } from "./chatState";
 
 const ev = (event: ServerEvent) => ({ type: "event" as const, event });
 const answer = (s: ChatState) => s.messages.at(-1) as AssistantMessage;
@@ -57,21 +57,79 @@ describe("chatReducer", () => {
   });
 });
 
-describe("historyBefore", () => {
-  it("carries completed turns only, most recent last, capped", () => {
-    let s = asked("r1", "q1");
-    s = chatReducer(s, ev({ type: "token", request_id: "r1", text: "a1" }));
+describe("server-kept conversations", () => {
+  const turn = (n: number, question: string, extra: Partial<Turn> = {}): Turn => ({
+    n,
+    question,
+    answer: `answer ${n} [1]`,
+    sources: [source],
+    cancelled: false,
+    settings: { llm_provider: "extractive", llm_model: "extractive", embed_provider: "minilm", retrieval_mode: "hybrid", reranker: "none", top_k: 6, doc_ids: null },
+    created_at: "2026-11-29T07:00:00Z",
+    feedback: null,
+    ...extra,
+  });
+  const conversation = (turns: Turn[]): Conversation => ({
+    conversation_id: "c1",
+    owner: "alice",
+    title: "Who leads Atlas?",
+    created_at: "2026-11-29T07:00:00Z",
+    updated_at: "2026-11-29T07:00:00Z",
+    turn_count: turns.length,
+    turns,
+  });
+
+  it("adopts the conversation announced for its own request only", () => {
+    let s = chatReducer(asked(), ev({ type: "conversation", request_id: "elsewhere", conversation_id: "x" }));
+    expect(s.conversationId).toBeNull();
+    s = chatReducer(s, ev({ type: "conversation", request_id: "r1", conversation_id: "c1" }));
+    s = chatReducer(s, ev({ type: "token", request_id: "r1", text: "Dr. Solberg" }));
+    expect(s.conversationId).toBeNull(); // stored (so continued) only once the answer ends
     s = chatReducer(s, ev({ type: "done", request_id: "r1" }));
-    s = chatReducer(s, { type: "ask", requestId: "r2", question: "q2", docIds: null });
-    s = chatReducer(s, { type: "stop", requestId: "r2" });
-    expect(historyBefore(s.messages)).toEqual([
-      { role: "user", content: "q1" },
-      { role: "assistant", content: "a1" },
-      { role: "user", content: "q2" },
-    ]);
-    for (let i = 3; i < 10; i++) s = chatReducer(s, { type: "ask", requestId: `r${i}`, question: `q${i}`, docIds: null });
-    const h = historyBefore(s.messages);
-    expect(h).toHaveLength(HISTORY_TURNS);
-    expect(h.at(-1)).toEqual({ role: "user", content: "q9" });
+    expect(s.conversationId).toBe("c1");
+    expect(answer(s).text).toBe("Dr. Solberg");
+    expect(chatReducer(s, { type: "clear" })).toEqual(initialChat);
+  });
+
+  it("does not continue a conversation whose first answer failed (the server stored nothing)", () => {
+    let s = chatReducer(asked(), ev({ type: "conversation", request_id: "r1", conversation_id: "c1" }));
+    s = chatReducer(s, ev({ type: "error", request_id: "r1", code: "unavailable", message: "busy" }));
+    expect(s.conversationId).toBeNull();
+    s = chatReducer(s, { type: "ask", requestId: "r2", question: "again", docIds: null });
+    s = chatReducer(s, ev({ type: "conversation", request_id: "r2", conversation_id: "c2" }));
+    s = chatReducer(s, { type: "stop", requestId: "r2" }); // a stopped answer is stored, marked
+    expect(s.conversationId).toBe("c2");
+  });
+
+  it("loads stored turns as messages with their turn numbers and feedback", () => {
+    const up = { rating: "up" as const, comment: null, at: "2026-11-29T07:01:00Z" };
+    const s = chatReducer(initialChat, { type: "load", conversation: conversation([turn(0, "q0", { feedback: up }), turn(1, "q1", { cancelled: true })]) });
+    expect(s.conversationId).toBe("c1");
+    expect(s.messages.map((m) => m.kind)).toEqual(["user", "assistant", "user", "assistant"]);
+    const [first, second] = s.messages.filter((m): m is AssistantMessage => m.kind === "assistant");
+    expect(first).toMatchObject({ turn: 0, status: "done", feedback: up, text: "answer 0 [1]", sources: [source] });
+    expect(second).toMatchObject({ turn: 1, status: "stopped", feedback: null });
+    expect(isBusy(s)).toBe(false);
+  });
+
+  it("learns the stored turn numbers of streamed answers without replacing them", () => {
+    let s = chatReducer(asked("r1", "q0"), ev({ type: "conversation", request_id: "r1", conversation_id: "c1" }));
+    s = chatReducer(s, ev({ type: "done", request_id: "r1" }));
+    s = chatReducer(s, { type: "ask", requestId: "r2", question: "bad", docIds: null });
+    s = chatReducer(s, ev({ type: "error", request_id: "r2", code: "bad_request", message: "no" }));
+    s = chatReducer(s, { type: "ask", requestId: "r3", question: "q1", docIds: null });
+    s = chatReducer(s, ev({ type: "done", request_id: "r3" }));
+    s = chatReducer(s, { type: "synced", conversation: conversation([turn(0, "q0"), turn(1, "q1")]) });
+    const answers = s.messages.filter((m): m is AssistantMessage => m.kind === "assistant");
+    expect(answers.map((a) => [a.requestId, a.turn])).toEqual([["r1", 0], ["r2", undefined], ["r3", 1]]);
+    expect(chatReducer(s, { type: "synced", conversation: { ...conversation([]), conversation_id: "other" } })).toBe(s);
+  });
+
+  it("records a rating on its turn only", () => {
+    let s = chatReducer(initialChat, { type: "load", conversation: conversation([turn(0, "q0"), turn(1, "q1")]) });
+    const down = { rating: "down" as const, comment: "wrong page", at: "2026-11-29T07:02:00Z" };
+    s = chatReducer(s, { type: "rated", turn: 1, feedback: down });
+    const answers = s.messages.filter((m): m is AssistantMessage => m.kind === "assistant");
+    expect(answers.map((a) => a.feedback)).toEqual([null, down]);
   });
 });

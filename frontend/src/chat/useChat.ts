@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useReducer, useRef } from "react";
 import { useApp } from "../context";
-import { chatReducer, historyBefore, initialChat, isBusy, type ChatState } from "./chatState";
+import type { Conversation, Feedback } from "../api/types";
+import { chatReducer, initialChat, isBusy, type ChatState } from "./chatState";
 
 function newRequestId(): string {
   return globalThis.crypto?.randomUUID?.() ?? `r-${Date.now()}-${Math.random().toString(36).slice(2)}`;
@@ -13,6 +14,11 @@ export interface ChatModel {
   stop: () => void;
   retry: (messageId: string) => void;
   clear: () => void;
+  /** Show a stored conversation (resume after a reload, or one picked from the list). */
+  load: (conversation: Conversation) => void;
+  /** Learn the stored turns' numbers of the answers on screen. */
+  synced: (conversation: Conversation) => void;
+  rated: (turn: number, feedback: Feedback | null) => void;
 }
 
 /** Conversation state driven by the shared socket's events. */
@@ -34,9 +40,16 @@ export function useChat(): ChatModel {
   const ask = useCallback(
     (question: string, docIds: string[] | null) => {
       const requestId = newRequestId();
-      const history = historyBefore(stateRef.current.messages);
+      const conversation = stateRef.current.conversationId;
       dispatch({ type: "ask", requestId, question, docIds });
-      socket.send({ action: "ask", request_id: requestId, question, history, ...(docIds ? { doc_ids: docIds } : {}) });
+      // No history: the server answers from the conversation it kept (issue 15).
+      socket.send({
+        action: "ask",
+        request_id: requestId,
+        question,
+        ...(conversation ? { conversation_id: conversation } : {}),
+        ...(docIds ? { doc_ids: docIds } : {}),
+      });
     },
     [socket],
   );
@@ -58,16 +71,24 @@ export function useChat(): ChatModel {
       const target = messages[index];
       if (!target || target.kind !== "assistant") return;
       const requestId = newRequestId();
-      // History is what came before this answer's question.
-      const history = historyBefore(messages, Math.max(0, index - 1));
+      const conversation = stateRef.current.conversationId;
       dispatch({ type: "retry", messageId, requestId });
       const docIds = target.docIds;
-      socket.send({ action: "ask", request_id: requestId, question: target.question, history, ...(docIds ? { doc_ids: docIds } : {}) });
+      socket.send({
+        action: "ask",
+        request_id: requestId,
+        question: target.question,
+        ...(conversation ? { conversation_id: conversation } : {}),
+        ...(docIds ? { doc_ids: docIds } : {}),
+      });
     },
     [socket],
   );
 
   const clear = useCallback(() => dispatch({ type: "clear" }), []);
+  const load = useCallback((conversation: Conversation) => dispatch({ type: "load", conversation }), []);
+  const synced = useCallback((conversation: Conversation) => dispatch({ type: "synced", conversation }), []);
+  const rated = useCallback((turn: number, feedback: Feedback | null) => dispatch({ type: "rated", turn, feedback }), []);
 
-  return { state, busy: isBusy(state), ask, stop, retry, clear };
+  return { state, busy: isBusy(state), ask, stop, retry, clear, load, synced, rated };
 }
