@@ -70,9 +70,9 @@ def test_full_story(server: Server) -> None:
 
 
 def test_me_and_rest_basics(server: Server) -> None:
-    token = login(server, "erin")
+    token = login(server, "ursula")
     me = httpx.get(f"{server.url}/me", headers=bearer(token))
-    assert me.json() == {"user_id": "erin", "is_admin": False}
+    assert me.json() == {"user_id": "ursula", "is_admin": False}
     docs = [
         upload(server, token, f"note-{i}.txt", f"Note {i} about walruses.".encode())
         for i in range(3)
