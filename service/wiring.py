@@ -208,8 +208,9 @@ class Services:
 def open_store(settings: Settings, embed_model_id: str, dim: int) -> ChunkStore:
     """The active vector table of the database named by settings."""
     from service.catalog import TableWatch, active_table_name
+    from service.lance_table import open_table
     from service.live_table import FollowingChunkStore
-    from service.vectors import ChunkStore, open_table
+    from service.vectors import ChunkStore
 
     db = open_db(settings)
     name = active_table_name(db, settings.table_name)
@@ -222,7 +223,7 @@ def open_store(settings: Settings, embed_model_id: str, dim: int) -> ChunkStore:
 
 def open_db(settings: Settings) -> Any:
     """The LanceDB connection named by settings (local path, or s3:// on AWS)."""
-    from service.vectors import cache_session, connect
+    from service.lance_table import cache_session, connect
 
     uri = settings.resolved_lancedb_uri
     options = None
