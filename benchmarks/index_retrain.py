@@ -21,8 +21,9 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
+from service.lance_table import chunk_schema, connect, open_table
 from service.maintenance import retrain_vector_index, run_maintenance
-from service.vectors import ChunkStore, chunk_schema, connect, open_table
+from service.vectors import ChunkStore
 
 DIM, OWNERS, CLUSTERS = 384, 50, 40
 

@@ -33,10 +33,11 @@ from service import filters as f
 from service.config import Settings
 from service.embeddings import MiniLMEmbedding
 from service.keywords import KeywordIndex
+from service.lance_table import chunk_schema, connect, open_table
 from service.maintenance import run_maintenance
 from service.rerank import SentenceReranker
 from service.retrieval import HybridRetriever, fuse
-from service.vectors import ALL_PARTITIONS, ChunkStore, Hit, chunk_schema, connect, open_table
+from service.vectors import ALL_PARTITIONS, ChunkStore, Hit
 
 DEFAULTS = Settings()
 DEPTH = DEFAULTS.candidates  # the service's default candidate depth per retriever

@@ -46,9 +46,10 @@ import pyarrow as pa
 from benchmarks.query_latency import passages, percentiles
 from benchmarks.s3_proxy import LatencyProxy
 from service.config import Settings
+from service.lance_table import cache_session, chunk_id, chunk_schema, connect, open_table
 from service.maintenance import owner_runs, run_maintenance
 from service.retrieval import FusionWeights, HybridRetriever
-from service.vectors import ChunkStore, cache_session, chunk_id, chunk_schema, connect, open_table
+from service.vectors import ChunkStore
 
 DEFAULTS = Settings()
 WEIGHTS = FusionWeights(

@@ -35,8 +35,9 @@ from benchmarks.s3_latency import (
     upload,
 )
 from benchmarks.s3_proxy import LatencyProxy
+from service.lance_table import cache_session, connect, open_table
 from service.retrieval import HybridRetriever, fuse
-from service.vectors import ChunkStore, cache_session, connect, open_table
+from service.vectors import ChunkStore
 
 
 def table_dir(workdir: Path, n: int, *, variant: str, **maintenance: Any) -> Path:

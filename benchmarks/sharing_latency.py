@@ -30,10 +30,11 @@ from service.adapters.sqlite_db import SqliteDb
 from service.adapters.sqlite_registry import SqliteRegistry
 from service.config import Settings
 from service.embeddings import MiniLMEmbedding
+from service.lance_table import connect, open_table
 from service.maintenance import run_maintenance
 from service.models import Document, DocumentStatus
 from service.retrieval import HybridRetriever
-from service.vectors import ChunkStore, connect, open_table
+from service.vectors import ChunkStore
 
 K = 10
 CHUNKS_PER_DOC = 20  # as benchmarks.query_latency.build

@@ -10,9 +10,9 @@ from llama_index.core.node_parser import SentenceSplitter
 from llama_index.core.schema import BaseNode, Document, TransformComponent
 
 from service.embeddings import count_tokens
+from service.lance_table import chunk_id
 from service.models import Document as DocumentRecord
 from service.parsing import Page
-from service.vectors import chunk_id
 
 _HIDDEN = ["doc_id", "owner", "filename", "page", "chunk_index"]
 

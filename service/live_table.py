@@ -10,7 +10,8 @@ from typing import Any
 from pydantic import PrivateAttr
 
 from service.catalog import TableWatch
-from service.vectors import ChunkStore, open_table
+from service.lance_table import open_table
+from service.vectors import ChunkStore
 
 log = logging.getLogger(__name__)
 

@@ -16,9 +16,10 @@ import pyarrow.compute as pc
 
 from service.catalog import retired_since
 from service.ingestion import Ingestor
+from service.lance_table import VECTOR_INDEX, ensure_vector_index
 from service.models import Document, DocumentStatus, IngestJob
 from service.ports import JobQueue, Registry
-from service.vectors import VECTOR_INDEX, ChunkStore, ensure_vector_index
+from service.vectors import ChunkStore
 from service.wiring import Services, open_db
 
 log = logging.getLogger(__name__)
@@ -169,7 +170,7 @@ def retrain_vector_index(db: Any, table: Any, *, growth: float = 2.0) -> bool:
         return False
     if rows < growth * trained:
         return False
-    partitions = max(1, int(rows**0.5 / 10))  # the rule of vectors.ensure_vector_index
+    partitions = max(1, int(rows**0.5 / 10))  # the rule of lance_table.ensure_vector_index
     table.create_index(
         "vector",
         config=IvfHnswSq(distance_type="cosine", num_partitions=partitions),

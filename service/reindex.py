@@ -17,9 +17,10 @@ from service.catalog import activate, active_table_name
 from service.config import Settings
 from service.errors import Conflict, NotFound, RagError
 from service.ingestion import ParseFn, index_document
+from service.lance_table import open_table
 from service.models import Document, DocumentStatus, IngestReport
 from service.ports import BlobStore, Registry
-from service.vectors import ChunkStore, open_table
+from service.vectors import ChunkStore
 from service.wiring import open_db, parser_for
 
 log = logging.getLogger(__name__)

@@ -3,8 +3,8 @@
 ``ChunkStore`` subclasses ``LanceDBVectorStore`` (llama-index-vector-stores-lancedb 0.6) and
 replaces its defective parts (DESIGN.md): filters are built with escaped single-quoted values,
 a document's rows are replaced in one commit (``merge_insert``), the schema is fixed and created
-up front with the embedding model recorded in it, every read needs an owner, empty results are
-empty lists, and the full-text index is never rebuilt on the query path.
+up front with the embedding model recorded in it (``service.lance_table``), every read needs an
+owner, empty results are empty lists, and the full-text index is never rebuilt on the query path.
 """
 
 from __future__ import annotations
@@ -13,13 +13,9 @@ import logging
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta
-from functools import lru_cache
 from typing import Any, cast
 
-import lancedb
 import pyarrow as pa
-from lancedb.index import FTS, Bitmap, BTree
 from lancedb.query import MatchQuery
 from llama_index.core.schema import (
     BaseNode,
@@ -42,45 +38,15 @@ from pydantic import PrivateAttr
 from service import filters as f
 from service.errors import BadRequest, ModelMismatch
 from service.keywords import KeywordIndex
+from service.lance_table import DIM_KEY, MODEL_KEY
 
 log = logging.getLogger(__name__)
 
-MODEL_KEY = b"rag.embed_model"
-DIM_KEY = b"rag.dim"
-SCHEMA_VERSION_KEY = b"rag.schema"
-SCHEMA_VERSION = b"1"
-VECTOR_INDEX = "vector_idx"
 # An owner's rows are spread over every partition, so a filtered search probes them all (measured:
 # recall@10 0.975 at 100k rows / 100 owners, against 0.64 with half of them); without a vector
 # index LanceDB ignores this and searches exactly.
 ALL_PARTITIONS = 100_000
 _RESULT_COLUMNS = ["id", "doc_id", "owner", "text", "filename", "page", "chunk_index"]
-
-
-def chunk_schema(model_id: str, dim: int) -> pa.Schema:
-    """The fixed table schema, recording the embedding model and dimension."""
-    return pa.schema(
-        [
-            pa.field("id", pa.string(), nullable=False),
-            pa.field("doc_id", pa.string(), nullable=False),
-            pa.field("owner", pa.string(), nullable=False),
-            pa.field("text", pa.string(), nullable=False),
-            pa.field("vector", pa.list_(pa.float32(), dim), nullable=False),
-            pa.field("filename", pa.string(), nullable=False),
-            pa.field("page", pa.int32(), nullable=True),
-            pa.field("chunk_index", pa.int32(), nullable=False),
-        ],
-        metadata={
-            MODEL_KEY: model_id.encode(),
-            DIM_KEY: str(dim).encode(),
-            SCHEMA_VERSION_KEY: SCHEMA_VERSION,
-        },
-    )
-
-
-def chunk_id(doc_id: str, index: int) -> str:
-    """Deterministic chunk id from the document and the chunk's position."""
-    return f"{doc_id}:{index:06d}"
 
 
 @dataclass(frozen=True)
@@ -95,97 +61,6 @@ class Hit:
     page: int | None
     chunk_index: int
     score: float
-
-
-def connect(
-    uri: str,
-    *,
-    storage_options: dict[str, str] | None = None,
-    read_consistency_s: float | None = 0.0,
-    session: Any = None,
-) -> Any:
-    """A LanceDB connection; ``read_consistency_s=0`` sees other writers' commits at once
-    (on S3 that is one LIST of the table's versions per read); ``session`` sets cache sizes."""
-    interval = None if read_consistency_s is None else timedelta(seconds=read_consistency_s)
-    return lancedb.connect(
-        uri,
-        storage_options=storage_options,
-        read_consistency_interval=interval,
-        session=session,
-    )
-
-
-@lru_cache(maxsize=4)
-def cache_session(index_cache_mb: int, metadata_cache_mb: int) -> Any:
-    """One LanceDB session (index and metadata caches) per size, shared by the process's
-    connections, so a warm invocation finds the index parts the last question loaded."""
-    return lancedb.Session(
-        index_cache_size_bytes=index_cache_mb << 20,
-        metadata_cache_size_bytes=metadata_cache_mb << 20,
-    )
-
-
-def open_table(db: Any, name: str, *, model_id: str, dim: int) -> Any:
-    """Open ``name``, creating it (schema and indexes) if absent; refuse another model's table."""
-    try:
-        table = db.open_table(name)
-    except (ValueError, FileNotFoundError):
-        table = db.create_table(name, schema=chunk_schema(model_id, dim), exist_ok=True)
-    meta = table.schema.metadata or {}
-    found_model = meta.get(MODEL_KEY, b"?").decode()
-    found_dim = meta.get(DIM_KEY, b"?").decode()
-    if found_model != model_id or found_dim != str(dim):
-        raise ModelMismatch(
-            f"vector table {name!r} was built with {found_model} ({found_dim} dims) but the "
-            f"configured embedding model is {model_id} ({dim} dims); re-index into a new table "
-            "(rag reindex --all) or configure the original model"
-        )
-    _ensure_indexes(table)
-    return table
-
-
-def ensure_vector_index(table: Any, *, min_rows: int) -> bool:
-    """Build the approximate vector index (IVF_HNSW_SQ, cosine) once the table has
-    ``min_rows`` rows; below that exact search is as fast. Returns whether it was built now."""
-    from lancedb.index import IvfHnswSq
-
-    if VECTOR_INDEX in {index.name for index in table.list_indices()}:
-        return False
-    rows = int(table.count_rows())
-    if rows < min_rows:
-        return False
-    partitions = max(1, int(rows**0.5 / 10))
-    table.create_index(
-        "vector",
-        config=IvfHnswSq(distance_type="cosine", num_partitions=partitions),
-        name=VECTOR_INDEX,
-        replace=False,
-    )
-    return True
-
-
-def _ensure_indexes(table: Any, attempts: int = 6) -> None:
-    """Create the scalar and full-text indexes that are missing. Cold processes that open a new
-    table at once race here: a commit conflict or "already exists" means another one won, so
-    look again and create only what is still missing."""
-    wanted = {
-        "text_idx": ("text", FTS()),
-        "owner_idx": ("owner", Bitmap()),
-        "doc_id_idx": ("doc_id", BTree()),
-    }
-    for attempt in range(attempts):
-        names = {index.name for index in table.list_indices()}
-        try:
-            for name, (column, config) in wanted.items():
-                if name not in names:
-                    table.create_index(column, config=config, name=name, replace=False)
-            return
-        except (RuntimeError, ValueError) as exc:
-            racing = "already exists" in str(exc) or "onflict" in str(exc)
-            if not racing or attempt == attempts - 1:
-                raise
-            time.sleep(0.05 * 2**attempt)
-            table.checkout_latest()
 
 
 class ChunkStore(LanceDBVectorStore):

@@ -20,7 +20,8 @@ from service.context import request_scope, usable_request_id
 from service.errors import ErrorCode
 from service.models import AskAction, DoneEvent, ErrorEvent
 from service.naming import valid_groups
-from service.wiring import Services, aws_person_limits, build_services
+from service.storage_wiring import aws_person_limits
+from service.wiring import Services, build_services
 
 logger = lambda_logger("rag-chat-worker")
 metrics = Metrics(namespace="RagService", service="chat-worker")

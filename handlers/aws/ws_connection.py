@@ -13,7 +13,7 @@ from service.adapters.dynamo_connections import DynamoConnections
 from service.adapters.dynamo_limits import CONNECTIONS, DynamoPersonLimits
 from service.config import get_settings
 from service.errors import ErrorCode
-from service.wiring import aws_connections, aws_person_limits
+from service.storage_wiring import aws_connections, aws_person_limits
 
 logger = Logger(service="rag-ws-connection")
 

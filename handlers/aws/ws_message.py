@@ -23,7 +23,7 @@ from service.context import current_request_id, request_scope, usable_request_id
 from service.errors import ErrorCode
 from service.models import AskAction, CancelAction, ErrorEvent, PongEvent
 from service.protocol import parse_client_message
-from service.wiring import aws_connections, aws_notifier, aws_person_limits
+from service.storage_wiring import aws_connections, aws_notifier, aws_person_limits
 
 logger = lambda_logger("rag-ws-message")
 SESSION_ENDED = ErrorEvent(code=ErrorCode.UNAUTHORIZED, message="the session ended: sign in again")

@@ -6,7 +6,8 @@ from __future__ import annotations
 import uuid
 
 from service.adapters.aws_clients import lancedb_storage_options
-from service.vectors import ChunkStore, connect, open_table
+from service.lance_table import connect, open_table
+from service.vectors import ChunkStore
 from tests.aws.conftest import Stack
 from tests.core.test_keyword_isolation import check_store_isolation
 

@@ -7,7 +7,7 @@ import time
 
 from handlers.aws import chat_worker, ingest
 from service.catalog import activate, active_table_name
-from service.vectors import open_table
+from service.lance_table import open_table
 from service.wiring import Services, open_db
 from tests.aws.conftest import CATALOG_CHECK_S, Stack
 

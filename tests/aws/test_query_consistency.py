@@ -13,7 +13,7 @@ from llama_index.core.schema import TextNode
 
 from handlers.aws import chat_worker
 from service.config import env_name, get_settings
-from service.vectors import chunk_id
+from service.lance_table import chunk_id
 from service.wiring import build_services
 from tests.aws.conftest import Stack
 

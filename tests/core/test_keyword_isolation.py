@@ -11,9 +11,10 @@ from typing import Any
 import pytest
 from llama_index.core.schema import TextNode
 
+from service.lance_table import chunk_id, connect, open_table
 from service.maintenance import run_maintenance
 from service.retrieval import RetrievalMode
-from service.vectors import ChunkStore, chunk_id, connect, open_table
+from service.vectors import ChunkStore
 from service.wiring import Services
 from tests.conftest import ingest
 

@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from service.lance_table import connect, open_table
 from service.maintenance import cluster_by_owner, owner_runs, rewrite_in_order, run_maintenance
-from service.vectors import ChunkStore, connect, open_table
+from service.vectors import ChunkStore
 from tests.core.test_vectors import DIM, node
 
 OWNERS = ["ann", "bob", "cy"]

@@ -15,7 +15,8 @@ from llama_index.core.vector_stores.types import (
 )
 
 from service.errors import BadRequest, ModelMismatch
-from service.vectors import ChunkStore, chunk_id, connect, open_table
+from service.lance_table import chunk_id, connect, open_table
+from service.vectors import ChunkStore
 
 DIM = 8
 

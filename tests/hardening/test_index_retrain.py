@@ -8,8 +8,9 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
+from service.lance_table import chunk_schema, connect, open_table
 from service.maintenance import INDEX_BUILDS, retrain_vector_index, run_maintenance
-from service.vectors import ChunkStore, chunk_schema, connect, open_table
+from service.vectors import ChunkStore
 
 DIM, HALF, OWNERS, QUERIES = 384, 8_000, 40, 80
 

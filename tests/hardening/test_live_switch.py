@@ -12,11 +12,11 @@ import pytest
 from service.catalog import TableWatch, activate, retired_since
 from service.embeddings import MINILM_DIM, MINILM_MODEL_ID
 from service.errors import ModelMismatch
+from service.lance_table import open_table
 from service.live_table import FollowingChunkStore
 from service.maintenance import drop_retired_tables
 from service.reindex import rebuild_index
 from service.sandbox import shared_sandbox
-from service.vectors import open_table
 from service.wiring import Services, open_db
 from tests.conftest import SAMPLES, ingest
 

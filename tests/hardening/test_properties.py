@@ -12,8 +12,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from service import filters
+from service.lance_table import chunk_id
 from service.naming import normalize_filename
-from service.vectors import chunk_id
 
 values = st.text(st.characters(exclude_characters="\x00", exclude_categories=("Cs",)), max_size=40)
 

@@ -8,8 +8,9 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
+from service.lance_table import VECTOR_INDEX, chunk_schema, connect, open_table
 from service.maintenance import run_maintenance
-from service.vectors import VECTOR_INDEX, ChunkStore, chunk_schema, connect, open_table
+from service.vectors import ChunkStore
 
 DIM, ROWS, OWNERS, QUERIES = 384, 20_000, 50, 100
 

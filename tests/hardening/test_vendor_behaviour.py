@@ -16,7 +16,7 @@ from llama_index.core.vector_stores.types import VectorStoreQuery
 from llama_index.vector_stores.lancedb import LanceDBVectorStore
 from llama_index.vector_stores.lancedb.base import _to_lance_filter
 
-from service.vectors import MODEL_KEY, chunk_schema
+from service.lance_table import MODEL_KEY, chunk_schema
 
 
 def upstream_store(path: Path) -> LanceDBVectorStore:
@@ -90,7 +90,7 @@ def test_default_read_consistency_never_sees_other_writers(tmp_path: Path) -> No
     }
     a.add([row])
     assert b.count_rows() == 0  # the default handle is stale ...
-    assert fresh.count_rows() == 1  # ... which is why service.vectors.connect sets 0
+    assert fresh.count_rows() == 1  # ... which is why service.lance_table.connect sets 0
 
 
 def test_schema_metadata_survives_writes_and_optimize(tmp_path: Path) -> None:
