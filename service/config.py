@@ -82,7 +82,7 @@ class Settings(BaseSettings):
     # answers (issue 12): the abstention threshold was chosen on the pydocs tuning half
     # (docs/benchmarks.md, Answer quality)
     answer_min_score: float = Field(
-        default=0.66, description="evidence confidence below which answers say not found"
+        default=0.54, description="evidence confidence below which answers say not found"
     )
     answer_passages: int = Field(default=6, ge=1, le=20, description="passages quoted from")
     reranker: Literal["none", "sentence", "bedrock"] = Field(

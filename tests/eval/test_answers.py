@@ -53,9 +53,9 @@ def test_sample_documents_are_answered_with_their_facts(samples_report: dict[str
     assert (overall["answerable"], overall["unanswerable"]) == (10, 4)
     assert overall["fact_accuracy"] >= 0.9 and overall["cites_relevant"] >= 0.9
     assert overall["abstention"] == 1.0  # all four, "How many vacation days..." included
-    # none abstains ("How many people can stay overnight...", refused by the first gate, now
-    # passes on the passages' coverage of its words)
-    assert overall["false_abstention"] == 0.0
+    # at most one abstains: under the gate re-chosen on the tune halves after the keyword
+    # scorer changed (docs/benchmarks.md), "How many people can stay overnight..." is refused
+    assert overall["false_abstention"] <= 0.1
     rows = {r["id"]: r for r in samples_report["answer_rows"]}
     assert rows["u01"]["abstained"] and rows["u01"]["cited"] == []
     assert rows["s05"]["fact"] and rows["s05"]["cited"] == ["kelp-forest-survey.html"]
