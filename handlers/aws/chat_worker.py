@@ -24,6 +24,7 @@ from service.storage_wiring import aws_person_limits
 from service.wiring import Services, build_services
 
 logger = lambda_logger("rag-chat-worker")
+SESSION_ENDED = ErrorEvent(code=ErrorCode.UNAUTHORIZED, message="the session ended: sign in again")
 metrics = Metrics(namespace="RagService", service="chat-worker")
 tracer = lambda_tracer("rag-chat-worker")
 
@@ -53,6 +54,17 @@ def _groups(services: Services, event: dict[str, Any]) -> frozenset[str]:
     if services.settings.cognito_groups_per_question and username:
         return _directory().groups_of(username)
     return valid_groups(str(event.get("groups") or "").split(","))
+
+
+def _still_enabled(services: Services, event: dict[str, Any]) -> bool:
+    """False once an administrator disabled (or deleted) the asker in the user pool: an open
+    WebSocket keeps the token it connected with, so the worker asks the pool (at most every
+    ``RAG_COGNITO_USER_CHECK_S``)."""
+    username = str(event.get("username") or "")
+    max_age_s = services.settings.cognito_user_check_s
+    if not username or max_age_s <= 0:
+        return True
+    return _directory().enabled(username, max_age_s=max_age_s)
 
 
 class CancelFlag:
@@ -106,6 +118,10 @@ def _answer(event: dict[str, Any]) -> dict[str, Any]:
     ask = AskAction.model_validate(event["ask"])
     connection_id, owner = event["connection_id"], event["owner"]
     cancelled = CancelFlag(services.aws.connections, connection_id, ask.request_id)
+    if not _still_enabled(services, event):
+        notifier.send(connection_id, SESSION_ENDED)
+        notifier.close(connection_id)  # the web app reconnects and must sign in again
+        return {"frames": 1, "outcome": "session ended"}
     frames, finished = 0, False
     logger.info("answering question %s", ask.request_id)
     events = services.conversations.answer(

@@ -96,10 +96,11 @@ class ApiStack(Stack):
         )
         self.functions = self._functions(env, data, auth)
         self._grant(data)
-        # Each question reads the asker's groups from the pool (issue 15: sharing).
+        # Each question reads the asker's groups from the pool (issue 15: sharing) and whether
+        # they were disabled since their WebSocket opened (issue 13).
         self.functions["chat_worker"].role.add_to_principal_policy(
             iam.PolicyStatement(
-                actions=["cognito-idp:AdminListGroupsForUser"],
+                actions=["cognito-idp:AdminListGroupsForUser", "cognito-idp:AdminGetUser"],
                 resources=[auth.user_pool.user_pool_arn],
             )
         )

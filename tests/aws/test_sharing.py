@@ -151,3 +151,27 @@ def test_hostile_group_claims_grant_nothing(stack: Stack) -> None:
         headers={"kid": "dummy"},
     )
     assert identity(stack).verify(token).groups == {"deck"}
+
+
+def test_a_user_disabled_while_connected_is_refused_on_the_next_question(
+    stack: Stack, bedrock: BedrockServer
+) -> None:
+    from moto.apigatewaymanagementapi.models import apigatewaymanagementapi_backends
+
+    name = f"erin-{uuid.uuid4().hex[:6]}"
+    connection_id, context = connect(member_token(stack, name, []))
+    stack.aws("cognito-idp").admin_disable_user(UserPoolId=stack.pool_id, Username=name)
+    bedrock.replies = [ANSWER]
+    seen = len(bedrock.calls("converse-stream"))
+    event = ws_event(
+        "ws_message",
+        connection_id,
+        context["user_id"],
+        {"action": "ask", "request_id": "d1", "question": QUESTION},
+    )
+    event["requestContext"]["authorizer"].update(context)
+    assert ws_message.handler(event, FakeContext()) == {"statusCode": 200}
+    assert len(bedrock.calls("converse-stream")) == seen  # nothing was answered
+    # the worker closed the connection (moto forgets a deleted connection and its frames)
+    backend = apigatewaymanagementapi_backends["123456789012"]["us-east-1"]
+    assert connection_id not in backend.connections

@@ -44,3 +44,5 @@ def test_the_chat_worker_may_list_groups_of_this_pool_only(synth: Synth) -> None
     assert "Users" in pool and "Arn" in pool and "*" not in pool  # the pool's exported ARN
     for handler in ("handlers.aws.admin.handler", "handlers.aws.ws_authorizer.handler"):
         assert grants(synth, handler, "cognito-idp:AdminListGroupsForUser") == []
+    # and whether the asker was disabled since their WebSocket opened (issue 13)
+    assert grants(synth, "handlers.aws.chat_worker.handler", "cognito-idp:AdminGetUser") == [pool]
