@@ -284,7 +284,9 @@ async function inertOutputFlow(page, foreignRequests) {
 
 async function stopFlow(page, frames) {
   await ask(page, "Summarise everything the handbook says about safety, radios and boats.");
-  await page.getByRole("button", { name: "Stop" }).first().click();
+  // The composer's Stop (mounted while anything streams), not the answer's own, which the
+  // streaming message list may re-render under the pointer.
+  await page.locator("button.stop").click();
   const answer = page.locator("article.message.assistant").last();
   await answer.locator("xpath=self::*[@data-status='stopped']").waitFor({ timeout: 5_000 });
   const rid = await answer.getAttribute("data-request-id");
