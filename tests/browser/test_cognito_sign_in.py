@@ -6,7 +6,6 @@ frontend/README.md."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import threading
@@ -28,7 +27,12 @@ from handlers.local.ws import add_chat_route
 from service.adapters.cognito_identity import CognitoIdentity
 from service.models import Document, UploadTarget
 from service.wiring import Services
-from tests.browser.test_web_app import ARTIFACTS, CHROMIUM, FRONTEND, _free_port, _wait_up
+from tests.browser.test_web_app import (
+    FRONTEND,
+    _free_port,
+    _wait_up,
+    run_browser_script,
+)
 
 # moto picks the region of an unsigned request (InitiateAuth) as us-east-1.
 REGION = "us-east-1"
@@ -144,27 +148,12 @@ def test_cognito_sign_in_in_the_browser(services: Services, moto_url: str) -> No
     try:
         assert httpx.get(f"{base}/me").status_code == 401
         env = {
-            **os.environ,
             "BASE_URL": base,
             "COGNITO_URL": moto_url,
             "COGNITO_USERNAME": USERNAME,
             "COGNITO_PASSWORD": PASSWORD,
-            "ARTIFACTS": str(ARTIFACTS),
-            "CHROMIUM": str(CHROMIUM),
         }
-        run = subprocess.run(
-            ["node", "e2e/cognito.mjs"],
-            cwd=FRONTEND,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=180,
-            check=False,
-        )
+        result = run_browser_script("cognito.mjs", env, timeout=180)
     finally:
         stop()
-    lines = run.stdout.strip().splitlines()
-    assert lines, run.stderr
-    result = json.loads(lines[-1])
-    assert result["ok"] and run.returncode == 0, f"{result}\n{run.stderr}"
     print(json.dumps(result, indent=2))

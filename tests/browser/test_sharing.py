@@ -5,7 +5,6 @@ answer citing it, a non-member does not; axe audits every screen. The browser sc
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
@@ -13,7 +12,13 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.browser.test_web_app import ARTIFACTS, CHROMIUM, FRONTEND, ROOT, _free_port, _wait_up
+from tests.browser.test_web_app import (
+    FRONTEND,
+    ROOT,
+    _free_port,
+    _wait_up,
+    run_browser_script,
+)
 
 GROUPS = "crew:olive,mick;deck:nell"
 
@@ -46,28 +51,13 @@ def sharing_server(requirements: None, tmp_path_factory: pytest.TempPathFactory)
 
 def test_a_shared_document_is_cited_for_a_group_member(sharing_server: str) -> None:
     env = {
-        **os.environ,
         "BASE_URL": sharing_server,
-        "ARTIFACTS": str(ARTIFACTS),
-        "CHROMIUM": str(CHROMIUM),
         "E2E_OWNER": "olive",
         "E2E_MEMBER": "mick",
         "E2E_OUTSIDER": "nell",
         "E2E_GROUP": "crew",
     }
-    run = subprocess.run(
-        ["node", "e2e/sharing.mjs"],
-        cwd=FRONTEND,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=400,
-        check=False,
-    )
-    lines = run.stdout.strip().splitlines()
-    assert lines, f"no output from the browser script\n{run.stderr}"
-    result = json.loads(lines[-1])
-    assert result["ok"] and run.returncode == 0, f"{result}\n{run.stderr}"
+    result = run_browser_script("sharing.mjs", env, timeout=400)
     assert result["member_cited_shared"] and result["outsider_not_cited"]
     assert {"share-dialog", "shared-with-me", "shared-with-me-phone", "member-chat"} <= set(
         result["axe_clean"]

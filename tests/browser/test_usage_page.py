@@ -18,12 +18,12 @@ from websockets.sync.client import connect
 
 from tests.browser.test_web_app import (
     ARTIFACTS,
-    CHROMIUM,
     FRONTEND,
     ROOT,
     _free_port,
     _missing,
     _wait_up,
+    run_browser_script,
 )
 
 ADMIN, PERSON = "usage-admin", "bob"
@@ -81,26 +81,7 @@ def _use(base: str, port: int) -> None:
 
 
 def test_usage_page_for_administrators(served: str) -> None:
-    env = {
-        **os.environ,
-        "BASE_URL": served,
-        "ARTIFACTS": str(ARTIFACTS),
-        "CHROMIUM": str(CHROMIUM),
-        "E2E_USER": ADMIN,
-        "E2E_PERSON": PERSON,
-    }
-    run = subprocess.run(
-        ["node", "e2e/usage.mjs"],
-        cwd=FRONTEND,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=180,
-        check=False,
-    )
-    lines = run.stdout.strip().splitlines()
-    assert lines, f"no output from the browser script\n{run.stderr}"
-    result = json.loads(lines[-1])
-    assert result["ok"] and run.returncode == 0, f"{result}\n{run.stderr}"
+    env = {"BASE_URL": served, "E2E_USER": ADMIN, "E2E_PERSON": PERSON}
+    result = run_browser_script("usage.mjs", env, timeout=180)
     assert result["hidden_from_others"] is True
     assert (ARTIFACTS / "screenshot-usage.png").stat().st_size > 10_000

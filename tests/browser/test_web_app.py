@@ -20,6 +20,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -52,6 +53,25 @@ def requirements() -> None:
     if os.environ.get("RAG_REQUIRE_BROWSER") == "1":
         pytest.fail(missing)
     pytest.skip(missing)
+
+
+def run_browser_script(script: str, env: dict[str, str], *, timeout: float) -> dict[str, Any]:
+    """Run ``frontend/e2e/{script}`` with ``env`` (plus the artifacts folder and Chromium); its
+    last output line, a JSON report, which must say ``ok``."""
+    run = subprocess.run(
+        ["node", f"e2e/{script}"],
+        cwd=FRONTEND,
+        env={**os.environ, "ARTIFACTS": str(ARTIFACTS), "CHROMIUM": str(CHROMIUM), **env},
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    lines = run.stdout.strip().splitlines()
+    assert lines, f"no output from the browser script\n{run.stderr}"
+    result: dict[str, Any] = json.loads(lines[-1])
+    assert result["ok"] and run.returncode == 0, f"{result}\n{run.stderr}"
+    return result
 
 
 def _free_port() -> int:
@@ -121,30 +141,15 @@ def _upload_as(base: str, user: str, path: Path) -> None:
 def test_web_app_end_to_end(server: str) -> None:
     _upload_as(server, OTHER, ROOT / "samples" / "docs" / "data-pipeline.md")
     env = {
-        **os.environ,
         "BASE_URL": server,
         "SAMPLES": str(ROOT / "samples" / "docs"),
-        "ARTIFACTS": str(ARTIFACTS),
-        "CHROMIUM": str(CHROMIUM),
         "E2E_USER": ADMIN,
         "E2E_OTHER_USER": OTHER,
         "E2E_OTHER_FILE": "data-pipeline.md",
     }
     if os.environ.get("RAG_UPDATE_SCREENSHOTS") == "1":
         env["DOCS_DIR"] = str(ROOT / "docs")
-    run = subprocess.run(
-        ["node", "e2e/web-app.mjs"],
-        cwd=FRONTEND,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    lines = run.stdout.strip().splitlines()
-    assert lines, f"no output from the browser script\n{run.stderr}"
-    result = json.loads(lines[-1])
-    assert result["ok"] and run.returncode == 0, f"{result}\n{run.stderr}"
+    result = run_browser_script("web-app.mjs", env, timeout=300)
     print(json.dumps(result, indent=2))
     for name in ("chat", "documents", "chat-phone", "documents-phone", "conversations-phone"):
         assert (ARTIFACTS / f"screenshot-{name}.png").stat().st_size > 10_000
