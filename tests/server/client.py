@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 from websockets.sync.client import ClientConnection, connect
 
+from tests.conftest import SAMPLES
 from tests.server.conftest import Server
 
 Event = dict[str, Any]
@@ -67,6 +68,14 @@ def wait_status(srv: Server, token: str, doc_id: str, status: str, timeout_s: fl
             return
         time.sleep(0.05)
     raise AssertionError(f"{doc_id} did not reach {status} (last: {current})")
+
+
+def person_with_sample(srv: Server, name: str, sample: str = "visitor-faq.txt") -> str:
+    """Sign ``name`` in, index one sample document for them; their token."""
+    token = login(srv, name)
+    doc = upload(srv, token, sample, (SAMPLES / sample).read_bytes())
+    wait_status(srv, token, doc["doc_id"], "INDEXED")
+    return token
 
 
 @dataclass

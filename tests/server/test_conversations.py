@@ -12,8 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import SAMPLES
-from tests.server.client import Chat, bearer, login, upload, wait_status
+from tests.server.client import Chat, bearer, login, person_with_sample
 from tests.server.conftest import ADMIN, RAG, Server
 
 QUESTION = "What can visitors see at the visitor centre?"
@@ -21,10 +20,7 @@ QUESTION = "What can visitors see at the visitor centre?"
 
 @pytest.fixture(scope="module")
 def cora(server: Server) -> str:
-    token = login(server, "cora")
-    doc = upload(server, token, "visitor-faq.txt", (SAMPLES / "visitor-faq.txt").read_bytes())
-    wait_status(server, token, doc["doc_id"], "INDEXED")
-    return token
+    return person_with_sample(server, "cora")
 
 
 def rest(server: Server, method: str, path: str, token: str, body: Any = None) -> httpx.Response:

@@ -8,8 +8,7 @@ import time
 
 import pytest
 
-from tests.conftest import SAMPLES
-from tests.server.client import Chat, login, upload, wait_status
+from tests.server.client import Chat, person_with_sample
 from tests.server.conftest import Server
 
 QUESTION = "What can visitors see at the visitor centre?"
@@ -18,10 +17,7 @@ QUESTION = "What can visitors see at the visitor centre?"
 @pytest.fixture(scope="module")
 def wes(server: Server) -> str:
     """A user with the visitor FAQ indexed (answers of a few dozen words)."""
-    token = login(server, "wes")
-    doc = upload(server, token, "visitor-faq.txt", (SAMPLES / "visitor-faq.txt").read_bytes())
-    wait_status(server, token, doc["doc_id"], "INDEXED")
-    return token
+    return person_with_sample(server, "wes")
 
 
 def test_unknown_action_and_bad_json_keep_the_connection(server: Server, wes: str) -> None:
