@@ -78,6 +78,19 @@ def build(path: Path, n: int, seed: int = 7) -> tuple[Any, np.ndarray, list[str]
     return table, vectors, texts, owners
 
 
+def sample_queries(
+    vectors: np.ndarray, texts: list[str], q: int
+) -> tuple[list[int], np.ndarray, list[str]]:
+    """``q`` questions drawn from the table's rows (seeded): the rows they came from, their
+    vectors (the row's, with noise, normalised) and their text (five of the row's words)."""
+    rng = random.Random(1)
+    picks = [rng.randrange(len(texts)) for _ in range(q)]
+    noise = np.random.default_rng(2).normal(scale=0.05, size=(q, DIM)).astype(np.float32)
+    qvecs = vectors[picks] + noise
+    qvecs /= np.linalg.norm(qvecs, axis=1, keepdims=True)
+    return picks, qvecs, [" ".join(texts[p].split()[5:10]) for p in picks]
+
+
 def percentiles(samples: list[float]) -> dict[str, float]:
     ms = sorted(s * 1000 for s in samples)
     return {
@@ -133,12 +146,7 @@ def run_size(
     run_maintenance(
         store, retention_s=3600, vector_index_min_rows=50_000, cluster_max_runs_per_owner=cluster
     )
-    rng = random.Random(1)
-    picks = [rng.randrange(n) for _ in range(q)]
-    noise = np.random.default_rng(2).normal(scale=0.05, size=(q, DIM)).astype(np.float32)
-    qvecs = vectors[picks] + noise
-    qvecs /= np.linalg.norm(qvecs, axis=1, keepdims=True)
-    qtexts = [" ".join(texts[p].split()[5:10]) for p in picks]
+    picks, qvecs, qtexts = sample_queries(vectors, texts, q)
     qowners = [owners[p] for p in picks]
     by_owner = {o: np.flatnonzero(np.array(owners) == o) for o in set(owners)}
     noidx = lancedb.connect(str(path / "noidx")).create_table("t", data=raw.to_arrow())

@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from benchmarks.query_latency import DEPTH, DIM, WEIGHTS, build, percentiles
+from benchmarks.query_latency import DEPTH, DIM, WEIGHTS, build, percentiles, sample_queries
 from service.adapters.sqlite_db import SqliteDb
 from service.adapters.sqlite_registry import SqliteRegistry
 from service.config import Settings
@@ -102,12 +102,7 @@ def run(path: Path, n: int, q: int, shared_counts: list[int]) -> dict[str, Any]:
     cluster = Settings().cluster_max_runs_per_owner
     run_maintenance(store, retention_s=3600, cluster_max_runs_per_owner=cluster)
     model = MiniLMEmbedding()
-    rng = random.Random(1)
-    picks = [rng.randrange(n) for _ in range(q)]
-    noise = np.random.default_rng(2).normal(scale=0.05, size=(q, DIM)).astype(np.float32)
-    qvecs = vectors[picks] + noise
-    qvecs /= np.linalg.norm(qvecs, axis=1, keepdims=True)
-    qtexts = [" ".join(texts[p].split()[5:10]) for p in picks]
+    picks, qvecs, qtexts = sample_queries(vectors, texts, q)
     docs = sorted({i // CHUNKS_PER_DOC for i in range(n)})
     # the asker of query i is the owner of the row it came from; they read ``s`` other
     # owners' documents, among them the document the query came from (so it must be found)
