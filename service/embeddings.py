@@ -34,10 +34,21 @@ def minilm_tokenizer() -> Any:
     return tok
 
 
+@lru_cache(maxsize=1)
+def _counting_tokenizer() -> Any:
+    """The same word pieces, never truncated (a truncating tokenizer would tell the splitter
+    that any text fits in 256 pieces, so chunks of 256 would be whole pages)."""
+    from tokenizers import Tokenizer
+
+    tok = Tokenizer.from_file(str(TOKENIZER_PATH))
+    tok.no_padding()
+    tok.no_truncation()
+    return tok
+
+
 def count_tokens(text: str) -> list[int]:
     """Token ids of ``text`` without truncation (used by the splitter to size chunks)."""
-    tok = minilm_tokenizer()
-    return list(tok.encode(text, add_special_tokens=False).ids)
+    return list(_counting_tokenizer().encode(text, add_special_tokens=False).ids)
 
 
 def _verified_model_path() -> Path:

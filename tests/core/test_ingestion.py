@@ -8,6 +8,8 @@ from collections.abc import Callable
 
 import pytest
 
+from service.chunking import sentence_splitter
+from service.embeddings import count_tokens
 from service.ingestion import Outcome
 from service.models import DocumentStatus, IngestJob
 from service.parsing import DocType, detect_type
@@ -159,3 +161,15 @@ def test_unexpected_errors_are_retried_then_fail(
     assert final is not None and final.status is DocumentStatus.FAILED
     assert "RuntimeError" in (final.error or "")
     assert len(calls) == 2
+
+
+@pytest.mark.parametrize("size", [96, 160, 256])
+def test_chunks_never_exceed_the_chunk_size_in_word_pieces(size: int) -> None:
+    # the splitter counts with a tokenizer that must not truncate: one that stopped at the
+    # model's 256 pieces made every page a single chunk at chunk_size 256
+    text = " ".join(
+        f"Sentence {i} talks about the parser, the lexer and the grammar." for i in range(300)
+    )
+    chunks = sentence_splitter(size, 16).split_text(text)
+    assert len(chunks) > 1
+    assert max(len(count_tokens(c)) for c in chunks) <= size
