@@ -20,6 +20,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +36,7 @@ from service.embeddings import MiniLMEmbedding
 from service.keywords import KeywordIndex
 from service.lance_table import chunk_schema, connect, open_table
 from service.maintenance import run_maintenance
+from service.options import FusionWeights
 from service.rerank import SentenceReranker
 from service.retrieval import HybridRetriever, fuse
 from service.vectors import ALL_PARTITIONS, ChunkStore, Hit
@@ -293,7 +295,7 @@ def question_to_sources(
     picks = [rng.randrange(n) for _ in range(q)]
     questions = [" ".join(texts[p].split()[5:15]) for p in picks]
 
-    def pipeline(depth: int | None) -> Callable[[int], object]:
+    def pipeline(depth: int | None, weights: FusionWeights = WEIGHTS) -> Callable[[int], object]:
         reranker = SentenceReranker(model.embed) if depth else None
 
         def run(i: int) -> object:
@@ -303,7 +305,7 @@ def question_to_sources(
                 owner=owners[picks[i]],
                 top_k=6,
                 candidates=DEPTH,
-                weights=WEIGHTS,
+                weights=weights,
                 reranker=reranker,
                 rerank_depth=depth or 6,
             )
@@ -312,6 +314,14 @@ def question_to_sources(
         return run
 
     out = {"current (no rerank)": percentiles(timed(pipeline(None), q))}
+    # issue 12, third round: the same pipeline without the document-openings search
+    two_lists = pipeline(None, replace(WEIGHTS, opening=0.0))
+    out["before openings (vector + text only)"] = percentiles(timed(two_lists, q))
+    out["ratio current / before openings p95"] = round(
+        out["current (no rerank)"]["p95_ms"]
+        / out["before openings (vector + text only)"]["p95_ms"],
+        2,
+    )
     for depth in depths:
         out[f"sentence rerank depth {depth}"] = percentiles(timed(pipeline(depth), q))
         out[f"ratio depth {depth} / current p95"] = round(

@@ -48,13 +48,11 @@ from benchmarks.s3_proxy import LatencyProxy
 from service.config import Settings
 from service.lance_table import cache_session, chunk_id, chunk_schema, connect, open_table
 from service.maintenance import owner_runs, run_maintenance
-from service.retrieval import FusionWeights, HybridRetriever
+from service.retrieval import HybridRetriever
 from service.vectors import ChunkStore
 
 DEFAULTS = Settings()
-WEIGHTS = FusionWeights(
-    DEFAULTS.fusion_vector_weight, DEFAULTS.fusion_text_weight, DEFAULTS.fusion_rrf_k
-)
+WEIGHTS = DEFAULTS.fusion
 DIM = 384
 OWNERS = 100
 DOCS_PER_COMMIT = 50

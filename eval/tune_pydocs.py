@@ -35,7 +35,7 @@ def grid(full: bool) -> list[ev.System]:
             ev.System(
                 f"hybrid t={text_w} k={rrf_k} c={cand}",
                 RetrievalMode.HYBRID,
-                FusionWeights(1.0, text_w, rrf_k),
+                FusionWeights(1.0, text_w, rrf_k, 0.0, 0.0),  # the first round's two-list grid
                 cand,
             )
         )

@@ -13,6 +13,11 @@ numbers), with the product's own per-owner BM25 for the text side, then compares
 - section-level fusion: each retriever ranks sections by their best chunk before fusing, and
   CombSUM of a section's chunk contributions;
 - question-word stripping ("How do I ...") for the query embedding, alone and mixed in;
+- document openings (issue 12, adopted): vector search among each document's first chunk as a
+  third fused list, counted when its similarity is at least ``floor`` x the best chunk's; the
+  grid of its weight, the floor, the text weight and rrf_k;
+- two chunkings at once (``--second-index DIR``, another chunk size of the same corpus): the
+  section lists of vector search on both indexes fused with BM25's, by section;
 - sentence-level vectors (``--sentences``): every prose sentence embedded (cached in
   ``--sentence-cache``, about 7 minutes for the pydocs index here); a chunk scores by its best
   sentence, fused as a third list or mixed into the chunk score.
@@ -42,7 +47,7 @@ from service.sentences import split_sentences
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from tune_answers import CACHE, HERE
 
-TEXT_WEIGHT, RRF_K, DEPTH = 0.35, 10, 60  # the product's fusion defaults
+TEXT_WEIGHT, RRF_K, DEPTH = 0.35, 10, 60  # the two-list fusion defaults before openings
 _QUESTION_WORDS = re.compile(
     r"^(how (do|can|should|would) (i|you|we)|how (does|is|are)|why (does|do|is|are|can't|"
     r"doesn't|don't|isn't)|what (is|are|does)|is (it|there)|are there|can (i|you)|should i|"
@@ -60,8 +65,10 @@ class Corpus:
             corpus, Settings(data_dir=index_dir), embed_model=MiniLMEmbedding(), cache_path=CACHE
         )
         store, self.embed = index.services.store, index.services.embed_model
-        cols = store._t.to_arrow().select(["id", "doc_id", "vector", "text"]).to_pydict()
+        columns = ["id", "doc_id", "vector", "text", "chunk_index"]
+        cols = store._t.to_arrow().select(columns).to_pydict()
         self.texts: list[str] = cols["text"]
+        self.opening = np.array(cols["chunk_index"]) == 0
         vectors = np.array(cols["vector"], dtype=np.float32)
         self.vectors = vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
         self.section = [index.sections.get(d) for d in cols["doc_id"]]
@@ -222,16 +229,60 @@ def sentence_variants(
     return out
 
 
+def two_chunkings(a: Corpus, b: Corpus) -> dict[str, Callable[[ev.Question], list[str]]]:
+    """Vector search on two chunkings of the corpus, fused with BM25 by section."""
+
+    def rank(q: ev.Question, second: float, text: float) -> list[str]:
+        lists = [
+            (a.sections(a.top(a.vectors @ a.query[q.id]), DEPTH), 1.0),
+            (b.sections(b.top(b.vectors @ b.query[q.id]), DEPTH), second),
+            (a.sections(a.text[q.id], DEPTH), text),
+        ]
+        return fuse(lists)[:10]  # type: ignore[arg-type,return-value]
+
+    out: dict[str, Callable[[ev.Question], list[str]]] = {}
+    for second in (0.0, 0.5, 1.0):
+        for text in (0.25, 0.35, 0.5):
+            out[f"two chunkings, second {second}, text {text}"] = lambda q, s=second, t=text: rank(
+                q, s, t
+            )
+    return out
+
+
+def openings(c: Corpus) -> dict[str, Callable[[ev.Question], list[str]]]:
+    """Vector, BM25 and vector search among document openings (first chunks), fused."""
+
+    def rank(q: ev.Question, weight: float, floor: float, text: float, rrf_k: int) -> list[str]:
+        scores = c.vectors @ c.query[q.id]
+        near = c.opening & (scores >= floor * scores.max())
+        opened = [i for i in c.top(np.where(near, scores, -2.0)) if near[i]]
+        lists = [(c.top(scores), 1.0), (opened, weight), (c.text[q.id], text)]
+        return c.sections(fuse(lists, rrf_k))
+
+    out: dict[str, Callable[[ev.Question], list[str]]] = {}
+    for weight in (0.5, 1.0, 2.0, 3.0):
+        for floor in (0.0, 0.7, 0.8):
+            for text, rrf_k in ((0.2, 30), (0.25, 30), (0.35, 10), (0.2, 20)):
+                out[f"openings w={weight} floor={floor} text={text} rrf_k={rrf_k}"] = (
+                    lambda q, w=weight, f=floor, t=text, k=rrf_k: rank(q, w, f, t, k)
+                )
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--index-dir", type=Path, required=True)
     parser.add_argument("--out", type=Path)
+    parser.add_argument("--second-index", type=Path, help="another chunking of the corpus")
     parser.add_argument("--sentences", action="store_true", help="also sentence-level vectors")
     parser.add_argument("--sentence-cache", type=Path, help="default: INDEX_DIR/sentences.pkl")
     args = parser.parse_args()
     qs = [q for q in ev.load_questions(HERE / "pydocs" / "questions.jsonl") if q.answerable]
     corpus = Corpus(args.index_dir, qs)
     systems = variants(corpus, qs)
+    systems.update(openings(corpus))
+    if args.second_index:
+        systems.update(two_chunkings(corpus, Corpus(args.second_index, qs)))
     if args.sentences:
         cache = args.sentence_cache or args.index_dir / "sentences.pkl"
         systems.update(sentence_variants(corpus, qs, cache))

@@ -75,14 +75,25 @@ class Settings(BaseSettings):
     top_k: int = Field(default=6, ge=1, le=50)
     fusion_vector_weight: float = Field(default=1.0, ge=0.0)
     # fusion defaults chosen on the pydocs tuning half (docs/benchmarks.md, Retrieval quality)
-    fusion_text_weight: float = Field(default=0.35, ge=0.0)
-    fusion_rrf_k: int = Field(default=10, ge=1)
+    fusion_text_weight: float = Field(default=0.2, ge=0.0)
+    fusion_rrf_k: int = Field(default=30, ge=1)
+    fusion_opening_weight: float = Field(
+        default=2.0,
+        ge=0.0,
+        description="weight of vector search among document openings (first chunks); 0: off",
+    )
+    fusion_opening_floor: float = Field(
+        default=0.7,
+        ge=0.0,
+        le=1.0,
+        description="an opening counts if its similarity is >= this share of the best chunk's",
+    )
     candidates: int = Field(default=60, ge=1, le=500, description="per retriever before fusion")
 
     # answers (issue 12): the abstention threshold was chosen on the pydocs tuning half
     # (docs/benchmarks.md, Answer quality)
     answer_min_score: float = Field(
-        default=0.54, description="evidence confidence below which answers say not found"
+        default=0.4, description="evidence confidence below which answers say not found"
     )
     answer_passages: int = Field(default=6, ge=1, le=20, description="passages quoted from")
     reranker: Literal["none", "sentence", "bedrock"] = Field(
@@ -390,7 +401,13 @@ class Settings(BaseSettings):
     @property
     def fusion(self) -> FusionWeights:
         """The fusion weights of hybrid retrieval."""
-        return FusionWeights(self.fusion_vector_weight, self.fusion_text_weight, self.fusion_rrf_k)
+        return FusionWeights(
+            self.fusion_vector_weight,
+            self.fusion_text_weight,
+            self.fusion_rrf_k,
+            self.fusion_opening_weight,
+            self.fusion_opening_floor,
+        )
 
     @property
     def limits(self) -> IngestLimits:

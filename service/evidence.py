@@ -25,7 +25,7 @@ OVERLAP_WEIGHT = 0.25
 CONTEXT_WEIGHT = 0.1
 RANK_PENALTY = 0.02  # a later passage's sentence must be clearly better to win
 QUESTION_PENALTY = 0.3  # a question in the text (an FAQ's) is not its answer
-COVERAGE_WEIGHT = 0.2  # abstention: share of question words the passages contain (tuned)
+COVERAGE_WEIGHT = 0.0  # abstention: share of question words the passages contain (tuned)
 # the first sentence of a document often states its answer (FAQ entries, reference sections)
 OPENING_BONUS = 0.2
 NAME_BONUS = 0.06  # per code name (at most two) when the question asks which methods, ...
@@ -89,7 +89,7 @@ class EvidenceScorer:
         embed: Embed,
         *,
         passages: int = 6,
-        min_score: float = 0.54,
+        min_score: float = 0.4,
         opening_bonus: float = OPENING_BONUS,
     ) -> None:
         self.embed = embed

@@ -10,11 +10,16 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class FusionWeights:
-    """Weighted reciprocal-rank fusion: score = sum of weight / (rrf_k + rank)."""
+    """Weighted reciprocal-rank fusion: score = sum of weight / (rrf_k + rank), over vector
+    search, full-text search and vector search among document openings (each document's first
+    chunk; weight 0 turns that list off). An opening counts only if its similarity is at least
+    ``opening_floor`` times the best chunk's, so a few documents' openings are not all lifted."""
 
     vector: float
     text: float
     rrf_k: int
+    opening: float
+    opening_floor: float
 
 
 @dataclass(frozen=True)

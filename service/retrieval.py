@@ -28,12 +28,21 @@ class RetrievalMode(StrEnum):
 
 
 def fuse(
-    vector_hits: Sequence[Hit], text_hits: Sequence[Hit], weights: FusionWeights, k: int
+    vector_hits: Sequence[Hit],
+    text_hits: Sequence[Hit],
+    weights: FusionWeights,
+    k: int,
+    opening_hits: Sequence[Hit] = (),
 ) -> list[Hit]:
-    """Fuse two ranked lists by weighted reciprocal rank; ties keep vector order."""
+    """Fuse the ranked lists by weighted reciprocal rank; ties keep vector order."""
     scores: dict[str, float] = {}
     best: dict[str, Hit] = {}
-    for hits, weight in ((vector_hits, weights.vector), (text_hits, weights.text)):
+    lists = (
+        (vector_hits, weights.vector),
+        (text_hits, weights.text),
+        (opening_hits, weights.opening),
+    )
+    for hits, weight in lists:
         for rank, hit in enumerate(hits, start=1):
             scores[hit.id] = scores.get(hit.id, 0.0) + weight / (weights.rrf_k + rank)
             best.setdefault(hit.id, hit)
@@ -99,14 +108,27 @@ class HybridRetriever(BaseRetriever):
             embedding = self._embed.get_query_embedding(query)
         if self.mode is RetrievalMode.VECTOR:
             return self._vector(embedding, k)
-        # both searches run at once (LanceDB releases the GIL): latency is the slower one
-        text_future = _pool().submit(self._text, query, max(self.candidates, k))
-        vector_hits = self._vector(embedding, max(self.candidates, k))
-        return fuse(vector_hits, text_future.result(), self.weights, k)
+        # the searches run at once (LanceDB releases the GIL): latency is the slowest one
+        depth = max(self.candidates, k)
+        text_future = _pool().submit(self._text, query, depth)
+        openings = (
+            _pool().submit(self._vector, embedding, depth, True) if self.weights.opening else None
+        )
+        vector_hits = self._vector(embedding, depth)
+        opening_hits = openings.result() if openings else []
+        if vector_hits:  # only openings nearly as close as the best chunk
+            floor = vector_hits[0].score * self.weights.opening_floor
+            opening_hits = [h for h in opening_hits if h.score >= floor]
+        return fuse(vector_hits, text_future.result(), self.weights, k, opening_hits)
 
-    def _vector(self, embedding: Sequence[float], k: int) -> list[Hit]:
+    def _vector(self, embedding: Sequence[float], k: int, openings: bool = False) -> list[Hit]:
         return self._store.search_vector(
-            embedding, owner=self.owner, k=k, doc_ids=self.doc_ids, shared=self.shared
+            embedding,
+            owner=self.owner,
+            k=k,
+            doc_ids=self.doc_ids,
+            shared=self.shared,
+            openings=openings,
         )
 
     def _text(self, query: str, k: int) -> list[Hit]:

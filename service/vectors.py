@@ -187,11 +187,15 @@ class ChunkStore(LanceDBVectorStore):
         k: int,
         doc_ids: Sequence[str] | None = None,
         shared: Sequence[str] = (),
+        openings: bool = False,
     ) -> list[Hit]:
         """Cosine search over ``owner``'s rows and the ``shared`` documents' (filter applied
         before ranking): exact without the vector index; with it, every partition is probed
-        and, with ``refine_factor``, the candidates re-ranked by exact distance."""
+        and, with ``refine_factor``, the candidates re-ranked by exact distance. ``openings``
+        searches only each document's first chunk (its opening)."""
         where = self._where(owner, doc_ids, shared)
+        if openings:
+            where = f.all_of(where, "chunk_index = 0")
         query = (
             self._t.search(list(embedding), vector_column_name="vector")
             .distance_type("cosine")

@@ -37,6 +37,9 @@ def eval_command(
     vector_weight: Annotated[float | None, Opt(help="Fusion weight of vector search")] = None,
     text_weight: Annotated[float | None, Opt(help="Fusion weight of full-text search")] = None,
     rrf_k: Annotated[int | None, Opt(help="Reciprocal-rank constant")] = None,
+    opening_weight: Annotated[
+        float | None, Opt(help="Fusion weight of search among document openings (0: off)")
+    ] = None,
     candidates: Annotated[int | None, Opt(help="Hits per retriever before fusion")] = None,
     embed_cache: Annotated[
         Path | None, Opt(help="SQLite cache of chunk embeddings (not of queries)")
@@ -60,6 +63,7 @@ def eval_command(
         "fusion_vector_weight": vector_weight,
         "fusion_text_weight": text_weight,
         "fusion_rrf_k": rrf_k,
+        "fusion_opening_weight": opening_weight,
         "candidates": candidates,
     }
     sections, qs = ev.subset(
@@ -120,6 +124,7 @@ def run(
                 "fusion_vector_weight",
                 "fusion_text_weight",
                 "fusion_rrf_k",
+                "fusion_opening_weight",
                 "candidates",
                 "llm_provider",
                 "answer_min_score",
