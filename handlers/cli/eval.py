@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.table import Table
 
 from service.config import Settings
+from service.errors import RagError
 
 if TYPE_CHECKING:  # imported in the command: LlamaIndex and LanceDB load only for `rag eval`
     from service import evaluation as ev
@@ -78,7 +79,10 @@ def eval_command(
         settings = Settings(
             data_dir=index_dir or Path(tmp), **{k: v for k, v in overrides.items() if v is not None}
         )
-        report = run(settings, sections, qs, None if no_cache else embed_cache, answers=answers)
+        try:
+            report = run(settings, sections, qs, None if no_cache else embed_cache, answers=answers)
+        except RagError as exc:  # e.g. an --index-dir built with another chunking
+            raise typer.BadParameter(exc.message) from exc
     report["corpus"]["path"] = str(corpus)
     if json_out:
         print(json.dumps(report))

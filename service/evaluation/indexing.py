@@ -5,6 +5,7 @@ embeddings cached on disk so repeated tuning runs pay only for what they have no
 from __future__ import annotations
 
 import hashlib
+import json
 import sqlite3
 import threading
 import time
@@ -19,12 +20,22 @@ from llama_index.core.bridge.pydantic import PrivateAttr
 
 from service.bulk import wait_for
 from service.config import Settings
+from service.errors import BadRequest
 from service.evaluation.data import Section, document_bytes
 from service.maintenance import run_maintenance
 from service.models import DocumentStatus
 from service.wiring import Services, build_services
 
 EVAL_OWNER = "eval"
+BUILT_WITH = "eval-index.json"  # in the data dir: the chunking an index was built with
+
+
+def _chunking(settings: Settings) -> dict[str, Any]:
+    return {
+        "embed_provider": str(settings.embed_provider),
+        "chunk_size": settings.chunk_size,
+        "chunk_overlap": settings.chunk_overlap,
+    }
 
 
 @dataclass
@@ -130,6 +141,7 @@ def build_index(
 
     wait_for(svc, docs, on_done=tick)
     run_maintenance(svc.store, retention_s=settings.maintenance_retention_s)
+    (settings.data_dir / BUILT_WITH).write_text(json.dumps(_chunking(settings)))
     return _tally(EvalIndex(svc, sections, time.monotonic() - started))
 
 
@@ -150,7 +162,14 @@ def open_index(
     cache_path: Path | None = None,
 ) -> EvalIndex:
     """The index that an earlier ``build_index`` left in ``settings.data_dir`` (the sections
-    are found again by file name), so tuning runs skip ingestion entirely."""
+    are found again by file name), so tuning runs skip ingestion entirely. ``BadRequest`` if
+    it was built with another chunking or embedding than ``settings`` ask for."""
+    built = settings.data_dir / BUILT_WITH
+    if built.exists() and json.loads(built.read_text()) != _chunking(settings):
+        raise BadRequest(
+            f"the index in {settings.data_dir} was built with {built.read_text()}, not "
+            f"{json.dumps(_chunking(settings))}: use another index directory"
+        )
     svc = _services(settings, embed_model, cache_path)
     by_name = {(s.id if s.raw is not None else _file_name(s.id)): s.id for s in corpus}
     sections: dict[str, str] = {}

@@ -9,10 +9,12 @@ from typing import Any
 
 import numpy as np
 import pytest
+from typer.testing import CliRunner
 
+from handlers.cli.main import app
 from service import evaluation as ev
 from service.embeddings import MiniLMEmbedding
-from tests.eval.conftest import PYDOCS, run_eval
+from tests.eval.conftest import DATA, PYDOCS, run_eval
 
 SYSTEMS = {"vector", "text", "hybrid"}
 METRICS = ("recall@1", "recall@5", "recall@10", "mrr", "ndcg@10")
@@ -107,3 +109,15 @@ def test_pydocs_subset_with_overridden_settings(tmp_path: Path) -> None:
     assert report["settings"]["fusion_text_weight"] == 0.5
     assert report["corpus"]["sections"] == 24 and report["questions"] == 6
     assert report["results"]["all"]["hybrid"]["recall@10"] >= 0.5
+
+
+def test_a_kept_index_is_not_reused_with_another_chunking(tmp_path: Path) -> None:
+    common = [str(DATA / "corpus.jsonl"), str(DATA / "questions.jsonl"), "--no-cache"]
+    index = ["--index-dir", str(tmp_path / "index"), "--chunk-overlap", "8"]
+    first = run_eval(*common, *index, "--chunk-size", "64")
+    again = run_eval(*common, *index, "--chunk-size", "64")  # reused: nothing ingested
+    assert first["corpus"]["ingest_seconds"] > 0 and again["corpus"]["ingest_seconds"] == 0
+    assert again["corpus"]["chunks"] == first["corpus"]["chunks"]
+    result = CliRunner().invoke(app, ["eval", *common, *index, "--chunk-size", "96", "--json"])
+    assert result.exit_code == 2
+    assert "built with" in result.output and "another index directory" in result.output
