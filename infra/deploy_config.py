@@ -32,6 +32,13 @@ def _csv(value: object) -> tuple[str, ...]:
     return tuple(part.strip() for part in str(value or "").split(",") if part.strip())
 
 
+def _non_negative(value: object) -> float:
+    number = float(str(value))
+    if not number >= 0:  # also refuses NaN
+        raise ValueError(f"expected a number >= 0, got {value!r}")
+    return number
+
+
 def _flag(value: object) -> bool:
     return str(value).strip().lower() in {"1", "true", "yes", "on"}
 
@@ -52,6 +59,8 @@ class DeployConfig:
     ingest_max_concurrency: int = 4
     ingest_batch_size: int = 2
     queue_max_receives: int = _default("queue_max_receives")
+    # 0 drops the document-openings search (about 5 S3 requests per question; docs/benchmarks.md)
+    fusion_opening_weight: float = _default("fusion_opening_weight")
     ws_rate_limit: int = 50  # requests/s across the WebSocket stage
     ws_burst_limit: int = 100
     log_retention_days: int = 30
@@ -79,6 +88,9 @@ class DeployConfig:
             ingest_max_concurrency=pick("ingestMaxConcurrency", base.ingest_max_concurrency, int),
             ingest_batch_size=pick("ingestBatchSize", base.ingest_batch_size, int),
             queue_max_receives=pick("queueMaxReceives", base.queue_max_receives, int),
+            fusion_opening_weight=pick(
+                "fusionOpeningWeight", base.fusion_opening_weight, _non_negative
+            ),
             ws_rate_limit=pick("wsRateLimit", base.ws_rate_limit, int),
             ws_burst_limit=pick("wsBurstLimit", base.ws_burst_limit, int),
             log_retention_days=pick("logRetentionDays", base.log_retention_days, int),

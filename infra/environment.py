@@ -72,6 +72,7 @@ def service_env(
             "lancedb_uri": data.lancedb_uri,
             "ws_management_url": ws_management_url,
             "queue_max_receives": config.queue_max_receives,
+            "fusion_opening_weight": config.fusion_opening_weight,
             **dict(extra or {}),
         },
     )

@@ -16,6 +16,7 @@ def test_defaults_come_from_the_service_settings() -> None:
     assert config.bedrock_embed_model == settings.bedrock_embed_model
     assert config.bedrock_llm_model == settings.bedrock_llm_model
     assert config.queue_max_receives == settings.queue_max_receives
+    assert config.fusion_opening_weight == settings.fusion_opening_weight
     assert config.self_sign_up is False and config.admins == ()
 
 
@@ -26,8 +27,12 @@ def test_context_values_are_parsed() -> None:
         "ingestMaxConcurrency": "8",
         "bedrockLlmModel": "us.anthropic.claude-3-5-haiku-20241022-v1:0",
         "webOrigins": "",
+        "fusionOpeningWeight": "0",
     }
     config = DeployConfig.from_context(context.get)
+    assert config.fusion_opening_weight == 0.0
+    with pytest.raises(ValueError, match=">= 0"):
+        DeployConfig.from_context({"fusionOpeningWeight": "-1"}.get)
     assert config.admins == ("a@example.com", "b@example.com")
     assert config.self_sign_up is True
     assert config.ingest_max_concurrency == 8

@@ -41,6 +41,10 @@ def env_of(synth: Synth, handler: str) -> dict[str, str]:
     return dict(fn["Properties"]["Environment"]["Variables"])
 
 
+def test_the_chat_worker_gets_the_openings_weight(synth: Synth) -> None:
+    assert env_of(synth, CHAT)[env_name("fusion_opening_weight")] == "2.0"
+
+
 def test_no_rerank_grant_by_default(synth: Synth) -> None:
     for handler in ENTRY_POINTS.values():
         assert grants(synth, handler, "bedrock:Rerank") == [], handler
