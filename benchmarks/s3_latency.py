@@ -37,6 +37,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +49,7 @@ from benchmarks.s3_proxy import LatencyProxy
 from service.config import Settings
 from service.lance_table import cache_session, chunk_id, chunk_schema, connect, open_table
 from service.maintenance import owner_runs, run_maintenance
+from service.options import FusionWeights
 from service.retrieval import HybridRetriever
 from service.vectors import ChunkStore
 
@@ -161,7 +163,12 @@ def questions(
 
 
 def measure(
-    proxy: LatencyProxy, uri: str, *, config: str, qs: list[tuple[str, list[float], str]]
+    proxy: LatencyProxy,
+    uri: str,
+    *,
+    config: str,
+    qs: list[tuple[str, list[float], str]],
+    weights: FusionWeights = WEIGHTS,
 ) -> dict[str, Any]:
     """Open the table as the chat worker does, then time warm questions and count requests."""
     options = {"endpoint": proxy.url, "allow_http": "true", "region": "us-east-1", **CREDS}
@@ -187,7 +194,7 @@ def measure(
         text, vector, owner = qs[i]
         retriever = HybridRetriever(
             store, None, owner=owner, top_k=DEFAULTS.top_k, candidates=DEFAULTS.candidates,
-            weights=WEIGHTS,
+            weights=weights,
         )  # fmt: skip
         retriever.search(text, embedding=vector)
 
@@ -221,7 +228,13 @@ def measure(
 
 
 def run_size(
-    tmp: Path, n: int, q: int, s3: Any, proxy: LatencyProxy, embed_ms: list[float]
+    tmp: Path,
+    n: int,
+    q: int,
+    s3: Any,
+    proxy: LatencyProxy,
+    embed_ms: list[float],
+    weights: FusionWeights = WEIGHTS,
 ) -> dict[str, Any]:
     started = time.perf_counter()
     dirs = {name: tmp / f"{name}-{n}" for name in ("before", "clustered", "after")}
@@ -240,7 +253,7 @@ def run_size(
         bucket = f"bench-{name}-{n}"
         s3.create_bucket(Bucket=bucket)
         upload(s3, bucket, "lancedb", path)
-        result = measure(proxy, f"s3://{bucket}/lancedb", config=name, qs=qs)
+        result = measure(proxy, f"s3://{bucket}/lancedb", config=name, qs=qs, weights=weights)
         times = result.pop("_times")
         with_embed = [t + e / 1000 for t, e in zip(times, embed_ms, strict=False)]
         result["warm_retrieval_plus_query_embedding"] = percentiles(with_embed)
@@ -276,7 +289,14 @@ def main() -> None:
         help="serve ranged GETs of immutable Lance objects from the proxy's memory (moto reads "
         "the whole object per ranged GET; S3 does not): see benchmarks/s3_proxy.py",
     )
+    parser.add_argument(
+        "--opening-weight",
+        type=float,
+        default=WEIGHTS.opening,
+        help="fusion weight of the document-openings search (0: the two-list retrieval)",
+    )
     args = parser.parse_args()
+    weights = replace(WEIGHTS, opening=args.opening_weight)
     for key, value in {**CREDS, "AWS_DEFAULT_REGION": "us-east-1"}.items():
         os.environ.setdefault(key, value)
     import boto3
@@ -288,12 +308,13 @@ def main() -> None:
     report: dict[str, Any] = {
         "latency_ms_per_request": args.latency_ms,
         "range_cache": args.range_cache,
+        "opening_weight": args.opening_weight,
         "query_embedding_ms": percentiles([e / 1000 for e in embed_ms]),
     }
     try:
         with tempfile.TemporaryDirectory() as tmp:
             for n in args.sizes:
-                report[str(n)] = run_size(Path(tmp), n, args.queries, s3, proxy, embed_ms)
+                report[str(n)] = run_size(Path(tmp), n, args.queries, s3, proxy, embed_ms, weights)
                 print(json.dumps({str(n): report[str(n)]}, indent=2), file=sys.stderr)
     finally:
         proxy.stop()
