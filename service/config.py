@@ -74,7 +74,8 @@ class Settings(BaseSettings):
 
     top_k: int = Field(default=6, ge=1, le=50)
     fusion_vector_weight: float = Field(default=1.0, ge=0.0)
-    # fusion defaults chosen on the pydocs tuning half (docs/benchmarks.md, Retrieval quality)
+    # fusion defaults chosen on the pydocs tuning half (docs/benchmarks.md, Answer quality, third
+    # round: document openings)
     fusion_text_weight: float = Field(default=0.2, ge=0.0)
     fusion_rrf_k: int = Field(default=30, ge=1)
     fusion_opening_weight: float = Field(
