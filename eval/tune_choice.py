@@ -186,6 +186,8 @@ def _variants() -> dict[str, Variant]:
                     name = f"opening {b} lead {n} chars {c}{' cont' if k else ''}"
                     out[name] = ({"opening_bonus": b}, {"lead_passages": n, "max_chars": c})
                     out[name][1]["continuations"] = k
+    for floor in (0.3, 0.4, 0.5, 0.6, 0.7):  # third round: leads only near the best sentence
+        out[f"lead floor {floor}"] = ({}, {"lead_floor": floor})
     for d in (8, 12):
         base = {"lead_passages": 4, "max_chars": 500, "_rerank": d}
         out[f"opening 0.2 lead 4 chars 500 rerank d={d}"] = ({"opening_bonus": 0.2}, base)

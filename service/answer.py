@@ -94,7 +94,8 @@ class ExtractiveAnswerer:
     """Offline, deterministic answers built from the best-scoring retrieved sentences.
 
     The defaults (at most 6 sentences and 500 characters, within 0.7 of the best score, a 0.05
-    bonus for the best one's passage, the first 5 passages always quoted) were chosen on the
+    bonus for the best one's passage, the first 5 passages quoted when their best sentence scores
+    at least 0.3 of the best one's) were chosen on the
     pydocs tuning half (``eval/tune_answers.py``, ``eval/tune_lead.py``,
     ``eval/tune_choice.py``; docs/benchmarks.md, Answer quality)."""
 
@@ -107,6 +108,7 @@ class ExtractiveAnswerer:
         keep_ratio: float = 0.7,
         same_passage_bonus: float = 0.05,
         lead_passages: int = 5,
+        lead_floor: float = 0.3,
     ) -> None:
         self._scorer = scorer
         self._max_sentences = max_sentences
@@ -114,6 +116,7 @@ class ExtractiveAnswerer:
         self._keep_ratio = keep_ratio
         self._same_passage_bonus = same_passage_bonus
         self._lead_passages = lead_passages
+        self._lead_floor = lead_floor
 
     def answer(self, question: str, history: Sequence[ChatTurn], retrieve: Retrieve) -> Answer:
         """Quote the best sentences, or say nothing relevant was found."""
@@ -149,15 +152,17 @@ class ExtractiveAnswerer:
 
     def _with_lead(self, chosen: list[Evidence], evidence: Sequence[Evidence]) -> list[Evidence]:
         """``chosen`` plus the best sentence of each of the first ``lead_passages`` passages
-        that it does not quote yet (each in place of the last other sentence at the cap): the
-        relevant passage is often ranked first or second even when another passage has the
-        closest sentence (eval/tune_lead.py; docs/benchmarks.md, Answer quality)."""
+        that it does not quote yet (each in place of the last other sentence at the cap) and
+        that scores at least ``lead_floor`` x the best sentence: the relevant passage is often
+        ranked first or second even when another passage has the closest sentence
+        (eval/tune_lead.py; docs/benchmarks.md, Answer quality), but a passage with nothing near
+        the question (common in a small library) is not quoted for its rank alone."""
         leads: list[Evidence] = []
         for rank in range(self._lead_passages):
             if any(e.rank == rank for e in chosen):
                 continue
             lead = next((e for e in evidence if e.rank == rank), None)
-            if lead is not None:
+            if lead is not None and lead.score >= self._lead_floor * evidence[0].score:
                 if len(chosen) + len(leads) >= self._max_sentences and len(chosen) > 1:
                     chosen = chosen[:-1]  # never an earlier lead: each stays quoted
                 leads.append(lead)

@@ -194,3 +194,20 @@ def test_lead_sentences_never_replace_each_other(embed_model: MiniLMEmbedding) -
     scorer = EvidenceScorer(embed_model.embed)
     chosen = ExtractiveAnswerer(scorer, max_sentences=3, lead_passages=3).choose(evidence)
     assert [e.rank for e in chosen] == [3, 0, 1, 2]  # the best stays; each lead is kept
+
+
+def test_a_passage_with_nothing_near_the_question_is_not_quoted_for_its_rank(
+    embed_model: MiniLMEmbedding,
+) -> None:
+    # in a small library the first passages include unrelated documents: their best sentence
+    # ("4,180 purple sea urchins" for "Who leads Project Atlas?") stays out below 0.3 x best
+    evidence = [
+        Evidence(0.7, 0.7, 0.5, 0, "Project Atlas is led by Dr. Ingrid Solberg."),
+        Evidence(0.3, 0.3, 0.1, 1, "Questions go to the relevant project lead."),
+        Evidence(0.01, 0.01, 0.0, 2, "The survey counted 4,180 purple sea urchins."),
+    ]
+    scorer = EvidenceScorer(embed_model.embed)
+    chosen = ExtractiveAnswerer(scorer, max_sentences=2, lead_passages=3).choose(evidence)
+    assert [e.rank for e in chosen] == [0, 1]
+    every = ExtractiveAnswerer(scorer, max_sentences=2, lead_passages=3, lead_floor=0.0)
+    assert [e.rank for e in every.choose(evidence)] == [0, 1, 2]
