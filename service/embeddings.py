@@ -23,32 +23,30 @@ TOKENIZER_PATH = Path(__file__).parent / "weights" / "minilm" / "tokenizer.json"
 _MICRO_BATCH = 4  # measured fastest on 2 cores (DESIGN.md)
 
 
-@lru_cache(maxsize=1)
+@lru_cache(maxsize=2)
+def _tokenizer(max_tokens: int | None) -> Any:
+    """A MiniLM word-piece tokenizer without padding, truncating at ``max_tokens`` (None:
+    never). Tokenizers are stateful, so each truncation has its own instance."""
+    from tokenizers import Tokenizer
+
+    tok = Tokenizer.from_file(str(TOKENIZER_PATH))
+    tok.no_padding()
+    if max_tokens is None:
+        tok.no_truncation()
+    else:
+        tok.enable_truncation(max_tokens)
+    return tok
+
+
 def minilm_tokenizer() -> Any:
     """The MiniLM word-piece tokenizer (truncating at the model's 256 tokens, no padding)."""
-    from tokenizers import Tokenizer
-
-    tok = Tokenizer.from_file(str(TOKENIZER_PATH))
-    tok.no_padding()
-    tok.enable_truncation(MINILM_MAX_TOKENS)
-    return tok
-
-
-@lru_cache(maxsize=1)
-def _counting_tokenizer() -> Any:
-    """The same word pieces, never truncated (a truncating tokenizer would tell the splitter
-    that any text fits in 256 pieces, so chunks of 256 would be whole pages)."""
-    from tokenizers import Tokenizer
-
-    tok = Tokenizer.from_file(str(TOKENIZER_PATH))
-    tok.no_padding()
-    tok.no_truncation()
-    return tok
+    return _tokenizer(MINILM_MAX_TOKENS)
 
 
 def count_tokens(text: str) -> list[int]:
-    """Token ids of ``text`` without truncation (used by the splitter to size chunks)."""
-    return list(_counting_tokenizer().encode(text, add_special_tokens=False).ids)
+    """Token ids of ``text`` without truncation (used by the splitter to size chunks: a
+    truncating tokenizer would say any text fits in 256 pieces, making whole pages chunks)."""
+    return list(_tokenizer(None).encode(text, add_special_tokens=False).ids)
 
 
 def _verified_model_path() -> Path:
