@@ -42,6 +42,7 @@ import numpy as np
 from service import evaluation as ev
 from service.config import Settings
 from service.embeddings import MiniLMEmbedding
+from service.rerank import rrf
 from service.sentences import split_sentences
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -102,11 +103,8 @@ class Corpus:
 
 
 def fuse(lists: Sequence[tuple[Sequence[int], float]], rrf_k: int = RRF_K) -> list[int]:
-    scores: dict[int, float] = defaultdict(float)
-    for order, weight in lists:
-        for rank, item in enumerate(order, start=1):
-            scores[item] += weight / (rrf_k + rank)
-    return sorted(scores, key=lambda i: -scores[i])
+    """The fused order (the product's weighted reciprocal-rank fusion of item lists)."""
+    return [item for item, _ in rrf(lists, rrf_k)]
 
 
 def metrics(qs: list[ev.Question], rank: Callable[[ev.Question], list[str]]) -> dict[str, Any]:
